@@ -1,0 +1,126 @@
+"""The framework configuration: one TOML file, validated, over shipped defaults."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from caresight.errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "caresight.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Threshold(_Section):
+    green: float
+    amber: float
+
+
+class RevenueSettings(_Section):
+    forecast_lead_days: int = Field(90, ge=0)
+    renewal_horizon_days: int = Field(180, ge=1)
+    commit_probability: float = Field(0.8, ge=0, le=1)
+
+
+class Config(_Section):
+    reporting_currency: str = "USD"
+    reporting_timezone: str = "UTC"
+    as_of: date | None = None
+    revenue: RevenueSettings = RevenueSettings()
+    thresholds: dict[str, Threshold] = Field(default_factory=dict)
+
+    @field_validator("reporting_currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha() or not value.isupper():
+            raise ValueError(f"{value!r} is not an ISO 4217 code such as USD or EUR")
+        return value
+
+    @field_validator("reporting_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not an IANA time zone such as UTC or America/Los_Angeles"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _known_kpis(self) -> Config:
+        from caresight.kpis.catalog import KPIS
+
+        unknown = sorted(set(self.thresholds) - set(KPIS))
+        if unknown:
+            raise ValueError(f"thresholds name unknown KPIs: {', '.join(unknown)}")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.reporting_timezone)
+
+    def measured_on(self) -> date:
+        """The as-of day: configured, or today in the reporting time zone."""
+        return self.as_of or datetime.now(self.zone).date()
+
+
+def _defaults() -> dict[str, Any]:
+    text = resources.files("caresight").joinpath("defaults.toml").read_text()
+    return tomllib.loads(text)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+
+def _explain(path: str, exc: ValidationError) -> str:
+    lines = [f"{path} breaks the configuration rules:"]
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"  {key}: {message} (got {error.get('input')!r})")
+    return "\n".join(lines)
+
+
+def load_config(path: Path | None = None, **overrides: Any) -> Config:
+    """Read the configuration: shipped defaults, then `path` (or ./caresight.toml if it
+    exists), then keyword overrides (used by the CLI for flags such as --as-of)."""
+    source = "the shipped defaults"
+    data = _defaults()
+    if path is None and Path(DEFAULT_CONFIG_NAME).is_file():
+        path = Path(DEFAULT_CONFIG_NAME)
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"configuration file {path} does not exist")
+        data = _merge(data, _read_toml(path))
+        source = str(path)
+    data = _merge(data, {k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_explain(source, exc)) from None

@@ -1,0 +1,1 @@
+"""The dataset format: the contract, reading files and loading them into the store."""

@@ -1,0 +1,1 @@
+"""KPI definitions (pure) and the engine that computes them on a store."""

@@ -1,0 +1,99 @@
+"""The store: one DuckDB file holding the loaded dataset and the computed results.
+
+Everything that reads or writes the store goes through `Store`, which hands out both the
+raw DuckDB connection (for loading files with DuckDB's readers) and an ibis backend over
+the same connection (for KPI logic that must also run on other ibis backends).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from caresight.errors import StoreError
+
+if TYPE_CHECKING:
+    import duckdb
+    from ibis.backends.duckdb import Backend
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STORE = Path("caresight.duckdb")
+
+#: Key/value facts about what the store holds (dataset fingerprint, as-of of the results).
+META_TABLE = "caresight_meta"
+
+
+class Store:
+    """An open store. Use as a context manager so the file is closed on every path."""
+
+    def __init__(self, path: Path, *, create: bool = False, read_only: bool = False):
+        import duckdb
+
+        self.path = path
+        if not create and not path.exists():
+            raise StoreError(
+                f"there is no store at {path}; load a dataset first with "
+                f"`caresight load DIR --store {path}`"
+            )
+        try:
+            self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open the store {path}: {exc}") from None
+
+        # Timestamps without an offset are UTC, and stored as UTC.
+        self.con.execute("SET TimeZone = 'UTC'")
+        self._ibis: Backend | None = None
+
+    @property
+    def ibis(self) -> Backend:
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis
+
+    def has_table(self, name: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'main' AND table_name = ?",
+            [name],
+        ).fetchone()
+        return bool(row and row[0])
+
+    def require(self, *names: str) -> None:
+        missing = [n for n in names if not self.has_table(n)]
+        if missing:
+            raise StoreError(
+                f"the store {self.path} has no {', '.join(missing)}; "
+                "run `caresight load` and `caresight compute` first"
+            )
+
+    def meta(self, key: str) -> str | None:
+        if not self.has_table(META_TABLE):
+            return None
+        row = self.con.execute(f"SELECT value FROM {META_TABLE} WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, **values: str) -> None:
+        """Record facts; call inside the caller's transaction to keep them in step."""
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR, value VARCHAR)")
+        for key, value in values.items():
+            self.con.execute(f"DELETE FROM {META_TABLE} WHERE key = ?", [key])
+            self.con.execute(f"INSERT INTO {META_TABLE} VALUES (?, ?)", [key, value])
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,84 @@
+"""Shared fixtures: small stores built by hand, and the path to the reference datasets."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from caresight.dataset.schema import TABLES, store_ddl
+from caresight.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+
+#: The one setting through which tests find the shared reference datasets.
+SHARED_DATA = Path(os.environ.get("CARESIGHT_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+StoreFactory = Callable[..., Path]
+
+
+def write_tables(store: Store, tables: dict[str, list[dict[str, Any]]]) -> None:
+    """Create contract tables and insert rows given as dicts (missing columns are empty)."""
+    for name, rows in tables.items():
+        table = TABLES[name]
+        store.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+        store.con.execute(store_ddl(table))
+        if not rows:
+            continue
+        unknown = {key for row in rows for key in row} - set(table.column_names)
+        assert not unknown, f"{name} has no columns {unknown}"
+        placeholders = ", ".join("?" for _ in table.columns)
+        store.con.executemany(
+            f'INSERT INTO "{name}" VALUES ({placeholders})',
+            [[row.get(c) for c in table.column_names] for row in rows],
+        )
+
+
+@pytest.fixture
+def make_store(tmp_path: Path) -> StoreFactory:
+    """Build a store from rows: make_store(accounts=[...], subscription_lines=[...])."""
+    counter = iter(range(1_000_000))
+
+    def build(**tables: list[dict[str, Any]]) -> Path:
+        path = tmp_path / f"store-{next(counter)}.duckdb"
+        with Store(path, create=True) as store:
+            write_tables(store, tables)
+        return path
+
+    return build
+
+
+def account(account_id: str, **overrides: Any) -> dict[str, Any]:
+    """An accounts row with plain defaults: a direct, multi-tenant hospital."""
+    row: dict[str, Any] = {
+        "account_id": account_id,
+        "name": f"Account {account_id}",
+        "customer_type": "hospital",
+        "region": "emea",
+        "channel": "direct",
+        "deployment_model": "multi_tenant",
+        "service_tier": "standard",
+        "contract_signed_on": "2020-01-01",
+    }
+    row.update(overrides)
+    return row
+
+
+def line(line_id: str, account_id: str, start_on: str, amount: float, **overrides: Any) -> dict:
+    """A monthly subscription line in USD for a module."""
+    row: dict[str, Any] = {
+        "line_id": line_id,
+        "account_id": account_id,
+        "product": "scheduling",
+        "product_category": "module",
+        "start_on": start_on,
+        "end_on": None,
+        "amount": amount,
+        "billing_period_months": 1,
+        "currency": "USD",
+    }
+    row.update(overrides)
+    return row
