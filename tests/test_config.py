@@ -1,0 +1,46 @@
+"""The configuration: shipped defaults, overrides, and errors that say what to fix."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from caresight.config import load_config
+from caresight.errors import ConfigError
+
+
+def test_defaults_apply_when_no_file_is_given(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config()
+    assert config.reporting_currency == "USD"
+    assert config.reporting_timezone == "UTC"
+    assert config.revenue.forecast_lead_days == 90
+    assert config.thresholds["grr_12m"].green == 0.90
+
+
+def test_a_file_overrides_only_the_keys_it_names(tmp_path: Path) -> None:
+    path = tmp_path / "caresight.toml"
+    path.write_text('reporting_currency = "EUR"\nas_of = 2024-05-31\n[revenue]\nforecast_lead_days = 60\n')
+    config = load_config(path)
+    assert config.reporting_currency == "EUR"
+    assert config.as_of == date(2024, 5, 31)
+    assert config.revenue.forecast_lead_days == 60
+    assert config.revenue.renewal_horizon_days == 180
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('reporting_timezone = "Mars/Olympus"', "reporting_timezone"),
+        ('reporting_currency = "dollars"', "ISO 4217"),
+        ("[revenue]\nforecast_lead = 3", "forecast_lead"),
+        ("[thresholds]\nnot_a_kpi = { green = 1, amber = 0 }", "not_a_kpi"),
+        ("reporting_currency = ", "not valid TOML"),
+    ],
+    ids=["unknown-zone", "bad-currency", "unknown-key", "unknown-kpi", "broken-toml"],
+)
+def test_a_bad_file_is_refused_with_the_key_named(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
