@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,11 +10,6 @@ import pytest
 
 from caresight.dataset.schema import TABLES, store_ddl
 from caresight.store import Store
-
-REPO = Path(__file__).resolve().parents[1]
-
-#: The one setting through which tests find the shared reference datasets.
-SHARED_DATA = Path(os.environ.get("CARESIGHT_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 StoreFactory = Callable[..., Path]
 

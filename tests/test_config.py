@@ -20,7 +20,9 @@ def test_defaults_apply_when_no_file_is_given(tmp_path: Path, monkeypatch) -> No
 
 def test_a_file_overrides_only_the_keys_it_names(tmp_path: Path) -> None:
     path = tmp_path / "caresight.toml"
-    path.write_text('reporting_currency = "EUR"\nas_of = 2024-05-31\n[revenue]\nforecast_lead_days = 60\n')
+    path.write_text(
+        'reporting_currency = "EUR"\nas_of = 2024-05-31\n[revenue]\nforecast_lead_days = 60\n'
+    )
     config = load_config(path)
     assert config.reporting_currency == "EUR"
     assert config.as_of == date(2024, 5, 31)

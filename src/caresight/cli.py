@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -35,7 +35,7 @@ import_app = typer.Typer(help="Convert other layouts into the caresight dataset 
 app.add_typer(import_app, name="import")
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("caresight")
 
 #: A progress callback: (what is happening, steps done, steps in all).
@@ -149,7 +149,7 @@ def compute(
         console.print(f"  no data for {kpi}: the dataset has no {', '.join(missing)}")
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -202,7 +202,7 @@ def report(
     console.print(f"Report written to {path.resolve()}")
 
 
-class FileFormat(str, Enum):
+class FileFormat(StrEnum):
     csv = "csv"
     parquet = "parquet"
     jsonl = "jsonl"

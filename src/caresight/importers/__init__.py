@@ -1,0 +1,1 @@
+"""Converters from other layouts into the caresight dataset format."""
