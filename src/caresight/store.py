@@ -56,12 +56,14 @@ class Store:
         return self._ibis
 
     def has_table(self, name: str) -> bool:
-        row = self.con.execute(
+        # fetchall, not fetchone: duckdb keeps a half-read result open on the connection,
+        # and the next ibis query on it then fails.
+        rows = self.con.execute(
             "SELECT count(*) FROM information_schema.tables "
             "WHERE table_schema = 'main' AND table_name = ?",
             [name],
-        ).fetchone()
-        return bool(row and row[0])
+        ).fetchall()
+        return bool(rows[0][0])
 
     def require(self, *names: str) -> None:
         missing = [n for n in names if not self.has_table(n)]
@@ -74,8 +76,8 @@ class Store:
     def meta(self, key: str) -> str | None:
         if not self.has_table(META_TABLE):
             return None
-        row = self.con.execute(f"SELECT value FROM {META_TABLE} WHERE key = ?", [key]).fetchone()
-        return None if row is None else str(row[0])
+        rows = self.con.execute(f"SELECT value FROM {META_TABLE} WHERE key = ?", [key]).fetchall()
+        return str(rows[0][0]) if rows else None
 
     def set_meta(self, **values: str) -> None:
         """Record facts; call inside the caller's transaction to keep them in step."""

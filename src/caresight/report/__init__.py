@@ -1,0 +1,1 @@
+"""The self-contained HTML executive report, drawn from the computed KPI values."""

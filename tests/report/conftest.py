@@ -1,0 +1,30 @@
+"""Fixtures of the report's tests: the shipped configuration and the hand-built book."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from caresight.config import Config, load_config
+from report.book import PARTNERS, book_rows
+from report.kpi_store import write_kpi_store
+
+
+@pytest.fixture(scope="session")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """The shipped defaults, whatever caresight.toml the working directory holds."""
+    empty = tmp_path_factory.mktemp("config") / "caresight.toml"
+    empty.write_text("")
+    return load_config(empty)
+
+
+@pytest.fixture(scope="module")
+def book_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_kpi_store(
+        tmp_path_factory.mktemp("book") / "book.duckdb",
+        book_rows(),
+        unavailable={"renewal_forecast_accuracy": "renewals, renewal_forecasts"},
+        meta={"kpis_currency": "USD", "kpis_as_of": "2025-06-15"},
+        partners=PARTNERS,
+    )
