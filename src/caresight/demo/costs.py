@@ -1,0 +1,48 @@
+"""Cost to serve, written explicitly per account and month (USD).
+
+Hosting is the account's environment cost: all of it for a dedicated environment,
+whose cost rises month by month with the custom modules it accumulates, and a share by
+licensed users of a shared pool. Support is tickets times a cost per ticket, success a
+monthly cost by service tier. Months are pro-rated to the days in service.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from caresight.demo import catalogue as cat
+from caresight.demo.book import Book, service_months
+from caresight.demo.labels import names, take
+from caresight.demo.platform import Environments
+from caresight.demo.timeline import Window
+
+SUPPORT_COST_PER_TICKET = 75.0
+DAYS_PER_MONTH = 30.4
+
+
+def account_costs(book: Book, envs: Environments, tickets_per_month: np.ndarray,
+                  window: Window) -> dict[str, object]:
+    account, month, first, days = service_months(book, window)
+    env = book.environment[account]
+    share = np.where(book.dedicated[account], 1.0, book.users[account] / envs.users[env])
+    full_month = np.minimum(days / DAYS_PER_MONTH, 1.0)
+    hosting = envs.monthly_cost(env, first) * share * full_month
+    success = cat.SUCCESS_COST[book.tier[account]] * full_month
+    support = SUPPORT_COST_PER_TICKET * tickets_per_month[account, month]
+
+    n = len(account)
+    kind = np.repeat(np.array([0, 1, 2]), n)
+    rows = np.tile(np.arange(n), 3)
+    amount = np.concatenate([hosting, support, success])
+    keep = amount > 0
+    rows, kind, amount = rows[keep], kind[keep], amount[keep]
+    order = np.lexsort((kind, month[rows], account[rows]))
+    rows, kind, amount = rows[order], kind[order], amount[order]
+    month_text = window.month_starts.astype("datetime64[M]").astype(str)
+    return {
+        "account_id": take(book.ids, account[rows]),
+        "month": names(tuple(month_text), month[rows]),
+        "cost_type": names(("hosting", "support", "success"), kind),
+        "amount": np.round(amount, 2),
+        "currency": names(("USD",), np.zeros(len(rows), dtype=np.int64)),
+    }
