@@ -32,6 +32,10 @@ KPI_VALUES_DDL = (
     "segment VARCHAR, value DOUBLE, numerator DOUBLE, denominator DOUBLE, n BIGINT, "
     "unit VARCHAR, status VARCHAR)"
 )
+#: Whether each KPI could be computed, and the tables it lacked (comma-separated) if not.
+KPI_AVAILABILITY_DDL = (
+    "CREATE TABLE kpi_availability (kpi VARCHAR, available BOOLEAN, missing_tables VARCHAR)"
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,9 @@ class Kpi:
     direction: Direction
     tables: tuple[str, ...]
     definition: str
-    #: Also computed per account (dimension `account`, segment = account_id).
+    #: Also computed per account (dimension `account`, segment = account_id), for the
+    #: account-months where the account pays in m or m-1 (for grr_12m and nrr_12m: where
+    #: it paid in m-12, the cohort).
     per_account: bool = False
 
 
@@ -75,7 +81,8 @@ _KPI_LIST = (
         "Last month's MRR (at this month's rates) of accounts that stopped paying.",
         per_account=True),
     Kpi("fx_mrr", _REVENUE, "FX effect on MRR", "currency", "none", _SUBS,
-        "Last month's MRR at this month's rates minus at last month's rates."),
+        "Last month's MRR at this month's rates minus at last month's rates.",
+        per_account=True),
     Kpi("logo_churn_rate", _REVENUE, "Logo churn", "ratio", "down", _SUBS,
         "Accounts paying last month and not this month / accounts paying last month."),
     Kpi("contraction_rate", _REVENUE, "Contraction rate", "ratio", "down", _SUBS,
@@ -94,25 +101,38 @@ _KPI_LIST = (
         "Expansion MRR / accounts paying last month."),
     Kpi("expansion_mrr_by_category", _REVENUE, "Expansion MRR by product category",
         "currency", "up", _SUBS,
-        "Expansion MRR split by product category; the segment names the category."),
+        "Expansion by product category, for the whole book only (dimension "
+        "product_category, segment = the category): over accounts paying in both months, "
+        "each category's MRR growth at constant currency. MRR moved from one category to "
+        "another shows as growth of the receiving one even when the account's total is "
+        "flat, so the categories can add up to more than expansion_mrr."),
     Kpi("renewal_rate", _REVENUE, "Renewal rate", "ratio", "up", _RENEWALS,
         "Renewals due this month and decided: renewed / decided."),
     Kpi("renewal_arr_rate", _REVENUE, "Renewal ARR rate", "ratio", "up", _RENEWALS,
         "The same renewals: ARR renewed (capped at ARR due) / ARR due."),
     Kpi("renewal_forecast_accuracy", _REVENUE, "Renewal forecast accuracy", "ratio", "up",
         _FORECASTS,
-        "1 - total forecast error / ARR due, for decided renewals due this month, using "
-        "the latest forecast made at least the lead time before due."),
+        "1 - total forecast error / ARR due, for decided renewals due this month that had "
+        "a forecast made at least the lead time (forecast_lead_days) before due, using the "
+        "latest such forecast; a churned renewal's actual is 0. Floored at 0. Numerator = "
+        "ARR due - total error, denominator = ARR due."),
     Kpi("renewal_forecast_coverage", _REVENUE, "Renewal forecast coverage", "ratio", "up",
-        _FORECASTS, "Share of those renewals that had a forecast in time."),
+        _FORECASTS,
+        "Decided renewals due this month: share that had a forecast made at least the lead "
+        "time before due."),
     Kpi("renewal_confidence_days", _REVENUE, "Renewal confidence (days)", "days", "up",
         _FORECASTS,
-        "Renewals renewed this month: median days from the first committed forecast to due."),
+        "Renewals renewed (closed) this month: median days from the first forecast in "
+        "category commit, or with probability at or above commit_probability, to due_on. "
+        "Renewals never committed are left out; a commitment after due counts negative."),
     Kpi("renewal_confidence_days_p90", _REVENUE, "Renewal confidence p90 (days)", "days",
         "up", _FORECASTS, "The 90th percentile of the same days."),
     Kpi("upcoming_renewal_arr_at_risk", _REVENUE, "Upcoming renewal ARR at risk", "currency",
         "down", _FORECASTS,
-        "ARR due within the horizon after the month whose latest forecast is at risk or lost."),
+        "ARR of renewals due in the horizon (renewal_horizon_days) after the month's "
+        "measuring day, still undecided on that day, whose latest forecast by then is "
+        "at_risk or lost; denominator = all undecided ARR due in that window. The part for "
+        "accounts at risk by health score waits for the health score (section 6)."),
 )
 
 KPIS: dict[str, Kpi] = {k.id: k for k in _KPI_LIST}
