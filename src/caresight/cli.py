@@ -34,7 +34,7 @@ app = typer.Typer(
 import_app = typer.Typer(help="Convert other layouts into the caresight dataset format.")
 app.add_typer(import_app, name="import")
 
-console = Console()
+console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("caresight")
 

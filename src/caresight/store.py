@@ -45,6 +45,8 @@ class Store:
 
         # Timestamps without an offset are UTC, and stored as UTC.
         self.con.execute("SET TimeZone = 'UTC'")
+        # The CLI draws its own progress; duckdb's bar would draw over it.
+        self.con.execute("SET enable_progress_bar = false")
         self._ibis: Backend | None = None
 
     @property
@@ -85,6 +87,11 @@ class Store:
         for key, value in values.items():
             self.con.execute(f"DELETE FROM {META_TABLE} WHERE key = ?", [key])
             self.con.execute(f"INSERT INTO {META_TABLE} VALUES (?, ?)", [key, value])
+
+    def clear_meta(self, prefix: str) -> None:
+        """Forget every fact whose key starts with `prefix` (say, results now stale)."""
+        if self.has_table(META_TABLE):
+            self.con.execute(f"DELETE FROM {META_TABLE} WHERE starts_with(key, ?)", [prefix])
 
     def close(self) -> None:
         self.con.close()
