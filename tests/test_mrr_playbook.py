@@ -12,12 +12,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from caresight.dataset.load import load_dataset
-from caresight.kpis.engine import compute_kpis
-from caresight.kpis.results import KpiQuery, read_kpi_values
 
 from caresight.config import load_config
+from caresight.dataset.load import load_dataset
 from caresight.importers.mrr_playbook import PlaybookFormatError, convert
+from caresight.kpis.engine import compute_kpis
+from caresight.kpis.results import KpiQuery, read_kpi_values
 from reference import SHARED_DATA
 
 PLAYBOOK = SHARED_DATA / "mrr-playbook"
