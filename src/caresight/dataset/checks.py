@@ -9,6 +9,8 @@ returns the first violations of each rule and how many there are.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -72,9 +74,9 @@ class Checked:
         return ident(column.name if column.type == "str" else TEXT + column.name)
 
     def clean(self) -> str:
-        """SQL condition: the row passed every single-column check."""
-        if self.missing_required:
-            return "false"
+        """SQL condition: the row passed every single-column check of the columns the file
+        has (a missing column is reported once, for the file, and does not hide the rows'
+        other errors)."""
         problems = [_problem(c, self.text(c)) for c in self.table.columns if self.has(c.name)]
         return " AND ".join(f"({p}) IS NULL" for p in problems if p) or "true"
 
@@ -306,12 +308,20 @@ def _reference_checks(checked: Checked, tables: dict[str, Checked]) -> list[str]
     return checks
 
 
+def _columns_in(predicate: str, table: Table) -> list[str]:
+    """The table's columns a row rule's predicate names."""
+    words = set(re.findall(r"[a-z_]+", predicate))
+    return [name for name in table.column_names if name in words]
+
+
 def _row_rule_checks(checked: Checked) -> list[str]:
     """Rules across columns, on rows whose values passed their own checks; a predicate
     that is NULL (an optional value not given) holds."""
     clean = checked.clean()
     checks = []
     for rule in checked.table.rules:
+        if not all(checked.has(name) for name in _columns_in(rule.predicate, checked.table)):
+            continue
         column = checked.table.column(rule.columns[0])
         checks.append(
             _check(

@@ -42,7 +42,7 @@ def fx_checks(
     needs = {
         name: _needed_months(tables[name], config)
         for name in MONEY_TABLES
-        if name in tables and tables[name].has("currency")
+        if name in tables and not tables[name].missing_required
     }
     rates = tables.get("fx_rates")
     if rates is None:

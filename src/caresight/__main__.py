@@ -1,0 +1,5 @@
+"""`python -m caresight` runs the command line."""
+
+from caresight.cli import main
+
+main()
