@@ -10,7 +10,6 @@ returns the first violations of each rule and how many there are.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
