@@ -23,6 +23,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.dev-installed
 	scripts/ensure-chromium
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev-installed
