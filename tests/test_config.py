@@ -46,3 +46,17 @@ def test_a_bad_file_is_refused_with_the_key_named(tmp_path: Path, text: str, mes
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_config(path)
+
+
+def test_a_memory_limit_duckdb_cannot_read_is_refused_when_the_store_opens(
+    tmp_path: Path,
+) -> None:
+    from caresight.errors import StoreError
+    from caresight.store import Store
+
+    with pytest.raises(StoreError, match="'lots' is not a size"):
+        Store(tmp_path / "s.duckdb", create=True, memory_limit="lots")
+    with Store(tmp_path / "t.duckdb", create=True, memory_limit="256MB") as store:
+        limit = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    # DuckDB reports the limit in binary units: 256 MB is about 244 MiB.
+    assert limit.endswith("MiB") and 240 <= float(limit.split()[0]) <= 256

@@ -35,6 +35,7 @@ class Config(_Section):
     reporting_currency: str = "USD"
     reporting_timezone: str = "UTC"
     as_of: date | None = None
+    memory_limit: str = "4GB"
     revenue: RevenueSettings = Field(default_factory=RevenueSettings)
     thresholds: dict[str, Threshold] = Field(default_factory=dict)
 

@@ -29,7 +29,14 @@ META_TABLE = "caresight_meta"
 class Store:
     """An open store. Use as a context manager so the file is closed on every path."""
 
-    def __init__(self, path: Path, *, create: bool = False, read_only: bool = False):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        create: bool = False,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+    ):
         import duckdb
 
         self.path = path
@@ -47,7 +54,23 @@ class Store:
         self.con.execute("SET TimeZone = 'UTC'")
         # The CLI draws its own progress; duckdb's bar would draw over it.
         self.con.execute("SET enable_progress_bar = false")
+        if memory_limit:
+            self._limit_memory(memory_limit)
         self._ibis: Backend | None = None
+
+    def _limit_memory(self, limit: str) -> None:
+        """Past the limit DuckDB spills to a temporary folder beside the store instead of
+        growing; without one it may take most of the machine's memory on a large load."""
+        import duckdb
+
+        try:
+            self.con.execute(f"SET memory_limit = '{limit}'")
+        except duckdb.Error:
+            self.close()
+            raise StoreError(
+                f"memory_limit {limit!r} is not a size DuckDB understands; write it like "
+                "'4GB' or '512MB'"
+            ) from None
 
     @property
     def ibis(self) -> Backend:

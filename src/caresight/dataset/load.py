@@ -62,9 +62,7 @@ def load_dataset(
     findings = Findings()
     files = find_table_files(folder, findings)
 
-    with _store_for_loading(store_path) as store:
-        # Progress is ours to report; DuckDB's own bar would draw over the CLI's.
-        store.con.execute("SET enable_progress_bar = false")
+    with _store_for_loading(store_path, config.memory_limit) as store:
         tables = _read_and_check(store.con, files, config, findings, report)
         if findings:
             log.info("rejected the dataset in %s: %d violations", folder, findings.count)
@@ -136,12 +134,12 @@ def fingerprint_files(files: Iterable[TableFile]) -> str:
 
 
 @contextmanager
-def _store_for_loading(path: Path) -> Iterator[Store]:
+def _store_for_loading(path: Path, memory_limit: str) -> Iterator[Store]:
     """The store to load into. A new store is built under a scratch name beside it and
     renamed into place only once the load has committed, so that a rejected or broken
     load leaves no store file behind."""
     if path.exists():
-        with Store(path) as store:
+        with Store(path, memory_limit=memory_limit) as store:
             yield store
         return
 
@@ -149,7 +147,7 @@ def _store_for_loading(path: Path) -> Iterator[Store]:
         raise StoreError(f"cannot create the store {path}: the folder {path.parent} does not exist")
     scratch = path.with_name(f".{path.name}.loading-{os.getpid()}")
     try:
-        with Store(scratch, create=True) as store:
+        with Store(scratch, create=True, memory_limit=memory_limit) as store:
             yield store
         os.replace(scratch, path)
     finally:

@@ -62,7 +62,7 @@ def compute_kpis(
     loaded, and a CaresightError when fx_rates lacks a rate a KPI needs; on any error the
     previous results stay as they were.
     """
-    with Store(store_path) as store:
+    with Store(store_path, memory_limit=config.memory_limit) as store:
         store.require("accounts", "subscription_lines")
         store.con.begin()
         try:
