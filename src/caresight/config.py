@@ -117,7 +117,10 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
         path = Path(DEFAULT_CONFIG_NAME)
     if path is not None:
         if not path.is_file():
-            raise ConfigError(f"configuration file {path} does not exist")
+            raise ConfigError(
+                f"configuration file {path} does not exist; check the --config path, or "
+                "leave --config out to use ./caresight.toml or the shipped defaults"
+            )
         data = _merge(data, _read_toml(path))
         source = str(path)
     data = _merge(data, {k: v for k, v in overrides.items() if v is not None})

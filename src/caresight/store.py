@@ -90,12 +90,16 @@ class Store:
         ).fetchall()
         return bool(rows[0][0])
 
-    def require(self, *names: str) -> None:
+    def require(self, *names: str, then: str = "") -> None:
+        """Raise StoreError unless the store has these tables; `then` names the command
+        that makes the missing ones, beyond loading a dataset."""
         missing = [n for n in names if not self.has_table(n)]
         if missing:
+            steps = f"`caresight load DIR --store {self.path}`"
+            if then:
+                steps += f" and then `{then}`"
             raise StoreError(
-                f"the store {self.path} has no {', '.join(missing)}; "
-                "run `caresight load` and `caresight compute` first"
+                f"the store {self.path} has no {', '.join(missing)}; run {steps} first"
             )
 
     def meta(self, key: str) -> str | None:

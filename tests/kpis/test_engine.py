@@ -175,3 +175,16 @@ def test_status_compares_the_value_with_the_thresholds(
     coloured: Computed, kpi: str, period: str, status: str | None
 ) -> None:
     assert coloured.row(kpi, period)["status"] == status
+
+
+def test_a_value_on_its_threshold_up_to_rounding_takes_the_better_colour() -> None:
+    import ibis
+
+    from caresight.config import load_config
+    from caresight.kpis.values import status
+
+    settings = load_config(None, thresholds={"grr_1m": {"green": 0.8, "amber": 0.5}})
+    # 0.1 + 0.7 is 0.7999999999999999 in floating point: a reader sees 0.8, on green.
+    assert 0.1 + 0.7 < 0.8
+    colour = status("grr_1m", ibis.literal(0.1 + 0.7), settings)
+    assert ibis.duckdb.connect().execute(colour) == "green"

@@ -20,14 +20,18 @@ START = date(2023, 1, 1)
 CURRENCIES = ("USD", "EUR", "GBP")
 MONTHS = [f"{y}-{m:02d}" for y in (2023, 2024) for m in range(1, 13)]
 
-#: Ratio KPIs that must lie in [0, 1] (nrr may exceed 1 and is left out).
+#: Ratio KPIs that must lie in [0, 1]. nrr may exceed 1, and forecast accuracy falls
+#: below 0 when forecasts miss by more than the ARR due; both are left out.
 RATES = (
     "logo_churn_rate", "contraction_rate", "grr_1m", "grr_12m", "renewal_rate",
-    "renewal_arr_rate", "renewal_forecast_accuracy", "renewal_forecast_coverage",
+    "renewal_arr_rate", "renewal_forecast_coverage",
 )
 BRIDGE = ("mrr", "new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr",
           "churned_mrr", "fx_mrr")
-ADDITIVE = ("mrr", "new_mrr", "churned_mrr", "expansion_mrr", "fx_mrr", "paying_accounts")
+ADDITIVE = (
+    "mrr", "new_mrr", "reactivation_mrr", "churned_mrr", "expansion_mrr", "contraction_mrr",
+    "fx_mrr", "paying_accounts",
+)
 
 days = st.integers(0, 540).map(lambda n: START + timedelta(days=n))
 money = st.integers(0, 500_000).map(lambda cents: cents / 100)

@@ -114,8 +114,8 @@ _KPI_LIST = (
         _FORECASTS,
         "1 - total forecast error / ARR due, for decided renewals due this month that had "
         "a forecast made at least the lead time (forecast_lead_days) before due, using the "
-        "latest such forecast; a churned renewal's actual is 0. Floored at 0. Numerator = "
-        "ARR due - total error, denominator = ARR due."),
+        "latest such forecast; a churned renewal's actual is 0. Below 0 when forecasts miss "
+        "by more than the ARR due. Numerator = ARR due - total error, denominator = ARR due."),
     Kpi("renewal_forecast_coverage", _REVENUE, "Renewal forecast coverage", "ratio", "up",
         _FORECASTS,
         "Decided renewals due this month: share that had a forecast made at least the lead "

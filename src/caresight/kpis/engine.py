@@ -76,11 +76,10 @@ def compute_kpis(
 
 def _context(store: Store, config: Config) -> KpiContext:
     """The month spine and the account segments, materialised for every group. The spine
-    starts at the earliest subscription line: nothing earlier has revenue to measure."""
+    starts at the earliest record that dates revenue (a line start or a renewal due)."""
     backend = store.ibis
     as_of = config.measured_on()
-    first_start = backend.table("subscription_lines").start_on.min().execute()
-    first_day = as_of if first_start is None else _as_date(first_start)
+    first_day = _first_day(store, as_of)
     period_list = month_spine(first_day, as_of, config.zone)
 
     periods = backend.create_table("_kpi_periods", periods_table(period_list), temp=True)
@@ -91,6 +90,16 @@ def _context(store: Store, config: Config) -> KpiContext:
     return KpiContext(
         backend, config, period_list, periods, segments, spine, _dataset_tables(store)
     )
+
+
+def _first_day(store: Store, as_of: date) -> date:
+    """The earliest record that dates revenue: a line's start or a renewal's due day."""
+    backend = store.ibis
+    starts = [backend.table("subscription_lines").start_on.min().execute()]
+    if store.has_table("renewals"):
+        starts.append(backend.table("renewals").due_on.min().execute())
+    known = [_as_date(day) for day in starts if day is not None and str(day) != "NaT"]
+    return min([*known, as_of])
 
 
 def _dataset_tables(store: Store) -> frozenset[str]:

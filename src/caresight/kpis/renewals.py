@@ -4,6 +4,11 @@ is at risk ahead.
 What as_of knows: a renewal closed after as_of is still open, and forecasts made after
 it have not been made yet. Amounts are converted at the rate of the month of
 min(due_on, as_of), so a renewal due in the future is priced at today's rates.
+
+Known shortcoming: upcoming_renewal_arr_at_risk prices a renewal due after as_of at the
+as_of month's rate in every month that watches it, so when as_of moves on, the at-risk
+ARR of past months is repriced at the newer rate. Pricing each month at its own rate
+would need rates for every month a renewal is watched, which the loader does not demand.
 """
 
 from __future__ import annotations
@@ -79,13 +84,17 @@ def _latest(
 
 
 def _decided_due(ctx: KpiContext, renewals: ir.Table) -> ir.Table:
-    """Renewals due in a period up to as_of and decided."""
+    """Renewals due in a period and decided by as_of; in the month in progress that
+    includes one due later in the month but already decided."""
+    last = len(ctx.period_list) - 1
     return renewals.filter(
-        renewals.decided & (renewals.due_on <= ctx.as_of) & (renewals.due_idx >= 0)
+        renewals.decided & (renewals.due_idx >= 0) & (renewals.due_idx <= last)
     )
 
 
 def build_renewal_rates(ctx: KpiContext) -> list[ir.Table]:
+    """renewal_rate (renewed / decided) and renewal_arr_rate (renewed ARR, each capped at
+    its ARR due, / ARR due) of the renewals due in each period and decided."""
     import ibis
 
     renewals = renewals_known(ctx)
@@ -125,8 +134,9 @@ def _accuracy_rows(ctx: KpiContext, renewals: ir.Table, forecasts: ir.Table) -> 
     """renewal_forecast_accuracy and renewal_forecast_coverage.
 
     Accuracy reports numerator = ARR due - total absolute error and denominator = ARR
-    due, over renewals that had a forecast in time; its value is their ratio floored at 0
-    (a forecast off by more than the ARR due scores 0, not a negative accuracy).
+    due, over renewals that had a forecast in time. A forecast off by more than the ARR
+    due makes it negative: the spec's formula has no floor, and value = numerator /
+    denominator must stay checkable.
     """
     import ibis
 
@@ -152,13 +162,11 @@ def _accuracy_rows(ctx: KpiContext, renewals: ir.Table, forecasts: ir.Table) -> 
     )
 
     accurate_arr = sums.forecast_due_arr - sums.forecast_error
-    accuracy = ratio(accurate_arr, sums.forecast_due_arr)
-    floored = ibis.ifelse(accuracy < 0, 0.0, accuracy)
     return ibis.union(
         kpi_rows(
             sums, "renewal_forecast_accuracy", ctx.config,
-            value=floored, numerator=accurate_arr, denominator=sums.forecast_due_arr,
-            n=sums.forecast_n,
+            value=ratio(accurate_arr, sums.forecast_due_arr), numerator=accurate_arr,
+            denominator=sums.forecast_due_arr, n=sums.forecast_n,
         ),
         kpi_rows(
             sums, "renewal_forecast_coverage", ctx.config,
@@ -260,6 +268,7 @@ def _at_risk_rows(ctx: KpiContext, renewals: ir.Table, forecasts: ir.Table) -> i
 
 
 def build_renewal_forecasts(ctx: KpiContext) -> list[ir.Table]:
+    """Forecast accuracy and coverage, confidence days and the ARR at risk ahead."""
     renewals = ctx.materialise("renewals", renewals_known(ctx))
     forecasts = _forecasts(ctx)
     return [

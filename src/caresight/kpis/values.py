@@ -33,6 +33,9 @@ def status(kpi_id: str, value: ir.FloatingValue, config: Config) -> ir.StringVal
     direction = KPIS[kpi_id].direction
     if threshold is None or direction == "none":
         return ibis.null("string")
+    # Compared at 9 decimals: 0.1 + 0.7 of 1.0 is 0.7999999999999999 in floating point,
+    # and a value a reader sees as exactly on its threshold must take the better colour.
+    value = value.round(9)
     if direction == "up":
         green, amber = value >= threshold.green, value >= threshold.amber
     else:
