@@ -81,6 +81,11 @@ def test_the_book_has_the_hand_worked_value(
                      id="expansion-by-category"),
         pytest.param("expansion_mrr_by_category", "2024-02", "product_category", "hosting", 0,
                      id="a-shrinking-category-is-no-expansion"),
+        # B (reseller P1) adds 30 of support in March; no reseller account adds modules.
+        pytest.param("expansion_mrr_by_category", "2024-03", "channel:product_category",
+                     "reseller:support", 30, id="expansion-by-category-in-a-segment"),
+        pytest.param("expansion_mrr_by_category", "2024-03", "channel:product_category",
+                     "direct:support", 0, id="no-expansion-by-category-in-another-segment"),
         pytest.param("mrr", "2024-03", "account", "C", 0, id="a-churned-account-has-0-mrr"),
         pytest.param("churned_mrr", "2024-03", "account", "C", 60, id="churn-of-an-account"),
         pytest.param("expansion_mrr", "2024-03", "account", "B", 30,

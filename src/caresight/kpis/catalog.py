@@ -101,8 +101,9 @@ _KPI_LIST = (
         "Expansion MRR / accounts paying last month."),
     Kpi("expansion_mrr_by_category", _REVENUE, "Expansion MRR by product category",
         "currency", "up", _SUBS,
-        "Expansion by product category, for the whole book only (dimension "
-        "product_category, segment = the category): over accounts paying in both months, "
+        "Expansion by product category (book: dimension product_category, segment = the "
+        "category; a segment: dimension <dimension>:product_category, segment "
+        "<segment>:<category>): over accounts paying in both months, "
         "each category's MRR growth at constant currency. MRR moved from one category to "
         "another shows as growth of the receiving one even when the account's total is "
         "flat, so the categories can add up to more than expansion_mrr."),

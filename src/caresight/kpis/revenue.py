@@ -255,28 +255,37 @@ def _account_rows(ctx: KpiContext, facts: ir.Table) -> ir.Table:
 
 
 def _category_rows(ctx: KpiContext, by_category: ir.Table, facts: ir.Table) -> ir.Table:
-    """expansion_mrr_by_category for the whole book: dimension `product_category`, one
-    segment per category, each account's category growth counted only when the account
-    pays in m-1 and m."""
+    """expansion_mrr_by_category: each account's category growth, counted only when the
+    account pays in m-1 and m. For the book the dimension is `product_category` with the
+    category as segment; for a segment it is `<dimension>:product_category` with segment
+    `<segment>:<category>` (say `channel:product_category`, `reseller:hosting`)."""
     import ibis
 
     stayed = facts.filter((facts.paying_n == 1) & (facts.was_paying_n == 1)).select(
         "account_id", "idx"
     )
     grown = by_category.join(stayed, ["account_id", "idx"])
-    growth = ibis.greatest(grown.mrr - grown.prev1_cc, 0.0)
-    sums = grown.group_by(["idx", "product_category"]).aggregate(
-        expansion_mrr=growth.sum(), expanded_n=(growth > 0).cast("int64").sum()
+    grown = grown.mutate(growth=ibis.greatest(grown.mrr - grown.prev1_cc, 0.0))
+    grown = grown.join(ctx.segments, "account_id")
+    keys = ["idx", "dimension", "segment", "product_category"]
+    sums = grown.group_by(keys).aggregate(
+        expansion_mrr=grown.growth.sum(), expanded_n=(grown.growth > 0).cast("int64").sum()
     )
 
-    lines = ctx.table("subscription_lines")
-    categories = lines.select("product_category").distinct()
-    spine = ctx.periods.select("idx", "period").cross_join(categories)
+    categories = ctx.table("subscription_lines").select("product_category").distinct()
+    spine = ctx.spine.cross_join(categories)
+    book = spine.dimension == "all"
     filled = (
-        spine.left_join(sums, ["idx", "product_category"])
+        spine.left_join(sums, keys)
         .select(
             spine.idx, spine.period, sums.expansion_mrr, sums.expanded_n,
-            dimension=ibis.literal("product_category"), segment=spine.product_category,
+            dimension=ibis.ifelse(
+                book, "product_category", spine.dimension.concat(":product_category")
+            ),
+            segment=ibis.ifelse(
+                book, spine.product_category,
+                spine.segment.concat(":", spine.product_category),
+            ),
         )
         .fill_null({"expansion_mrr": 0.0, "expanded_n": 0})
     )
