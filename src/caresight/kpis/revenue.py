@@ -165,61 +165,40 @@ _MEASURES = [
     "cohort12_mrr", "cohort12_n",
 ]
 
+def _amount(total: ir.NumericValue, n: ir.IntegerValue) -> dict[str, ir.Value]:
+    """A sum KPI: the value is its own numerator; there is nothing to divide by."""
+    return {"value": total, "numerator": total, "n": n}
+
+
+def _rate(
+    numerator: ir.NumericValue, denominator: ir.NumericValue, n: ir.IntegerValue
+) -> dict[str, ir.Value]:
+    """A ratio KPI with its parts; empty when the denominator is 0."""
+    return {"value": ratio(numerator, denominator), "numerator": numerator,
+            "denominator": denominator, "n": n}
+
+
 #: The KPI expressions over summed measures: value, numerator, denominator and n. The same
 #: expressions serve a segment (sums over its accounts) and a single account.
 KpiSpec = Callable[["ir.Table"], dict[str, "ir.Value"]]
 _KPIS: dict[str, KpiSpec] = {
-    "mrr": lambda f: {"value": f.mrr, "numerator": f.mrr, "n": f.paying_n},
-    "arr": lambda f: {"value": 12 * f.mrr, "numerator": 12 * f.mrr, "n": f.paying_n},
-    "paying_accounts": lambda f: {
-        "value": f.paying_n, "numerator": f.paying_n, "n": f.paying_n
-    },
-    "arpa": lambda f: {
-        "value": ratio(f.mrr, f.paying_n), "numerator": f.mrr, "denominator": f.paying_n,
-        "n": f.paying_n,
-    },
-    "new_mrr": lambda f: {"value": f.new_mrr, "numerator": f.new_mrr, "n": f.new_n},
-    "reactivation_mrr": lambda f: {
-        "value": f.reactivation_mrr, "numerator": f.reactivation_mrr, "n": f.reactivated_n
-    },
-    "expansion_mrr": lambda f: {
-        "value": f.expansion_mrr, "numerator": f.expansion_mrr, "n": f.expanded_n
-    },
-    "contraction_mrr": lambda f: {
-        "value": f.contraction_mrr, "numerator": f.contraction_mrr, "n": f.contracted_n
-    },
-    "churned_mrr": lambda f: {
-        "value": f.churned_mrr, "numerator": f.churned_mrr, "n": f.churned_n
-    },
-    "fx_mrr": lambda f: {"value": f.fx_mrr, "numerator": f.fx_mrr, "n": f.was_paying_n},
-    "logo_churn_rate": lambda f: {
-        "value": ratio(f.churned_n, f.was_paying_n), "numerator": f.churned_n,
-        "denominator": f.was_paying_n, "n": f.was_paying_n,
-    },
-    "contraction_rate": lambda f: {
-        "value": ratio(f.contraction_mrr, f.prev1_cc), "numerator": f.contraction_mrr,
-        "denominator": f.prev1_cc, "n": f.was_paying_n,
-    },
-    "grr_1m": lambda f: {
-        "value": ratio(f.kept1, f.prev1_cc), "numerator": f.kept1,
-        "denominator": f.prev1_cc, "n": f.was_paying_n,
-    },
-    "nrr_1m": lambda f: {
-        "value": ratio(f.cohort1_mrr, f.prev1_cc), "numerator": f.cohort1_mrr,
-        "denominator": f.prev1_cc, "n": f.was_paying_n,
-    },
-    "grr_12m": lambda f: {
-        "value": ratio(f.kept12, f.prev12_cc), "numerator": f.kept12,
-        "denominator": f.prev12_cc, "n": f.cohort12_n,
-    },
-    "nrr_12m": lambda f: {
-        "value": ratio(f.cohort12_mrr, f.prev12_cc), "numerator": f.cohort12_mrr,
-        "denominator": f.prev12_cc, "n": f.cohort12_n,
-    },
-    "expansion_per_account": lambda f: {
-        "value": ratio(f.expansion_mrr, f.was_paying_n), "numerator": f.expansion_mrr,
-        "denominator": f.was_paying_n, "n": f.was_paying_n,
-    },
+    "mrr": lambda f: _amount(f.mrr, f.paying_n),
+    "arr": lambda f: _amount(12 * f.mrr, f.paying_n),
+    "paying_accounts": lambda f: _amount(f.paying_n, f.paying_n),
+    "arpa": lambda f: _rate(f.mrr, f.paying_n, f.paying_n),
+    "new_mrr": lambda f: _amount(f.new_mrr, f.new_n),
+    "reactivation_mrr": lambda f: _amount(f.reactivation_mrr, f.reactivated_n),
+    "expansion_mrr": lambda f: _amount(f.expansion_mrr, f.expanded_n),
+    "contraction_mrr": lambda f: _amount(f.contraction_mrr, f.contracted_n),
+    "churned_mrr": lambda f: _amount(f.churned_mrr, f.churned_n),
+    "fx_mrr": lambda f: _amount(f.fx_mrr, f.was_paying_n),
+    "logo_churn_rate": lambda f: _rate(f.churned_n, f.was_paying_n, f.was_paying_n),
+    "contraction_rate": lambda f: _rate(f.contraction_mrr, f.prev1_cc, f.was_paying_n),
+    "grr_1m": lambda f: _rate(f.kept1, f.prev1_cc, f.was_paying_n),
+    "nrr_1m": lambda f: _rate(f.cohort1_mrr, f.prev1_cc, f.was_paying_n),
+    "grr_12m": lambda f: _rate(f.kept12, f.prev12_cc, f.cohort12_n),
+    "nrr_12m": lambda f: _rate(f.cohort12_mrr, f.prev12_cc, f.cohort12_n),
+    "expansion_per_account": lambda f: _rate(f.expansion_mrr, f.was_paying_n, f.was_paying_n),
 }
 
 #: Per-account KPIs over a 12-month cohort: an account gets a row while it is in it.
