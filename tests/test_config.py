@@ -60,3 +60,23 @@ def test_a_memory_limit_duckdb_cannot_read_is_refused_when_the_store_opens(
         limit = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     # DuckDB reports the limit in binary units: 256 MB is about 244 MiB.
     assert limit.endswith("MiB") and 240 <= float(limit.split()[0]) <= 256
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[thresholds]\ngrr_12n = { green = 1, amber = 0 }", "did you mean grr_12m"),
+        ("[thresholds]\ngrr_12m = { green = 0.5, amber = 0.9 }", "green must be at or above"),
+        ("[thresholds]\nlogo_churn_rate = { green = 0.05, amber = 0.01 }",
+         "green must be at or below"),
+        ("as_of = 9999-12-31", "between 1970 and 2999"),
+    ],
+    ids=["kpi-typo", "up-kpi-inverted", "down-kpi-inverted", "as-of-out-of-range"],
+)
+def test_thresholds_and_days_that_cannot_mean_anything_are_refused(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)

@@ -96,3 +96,16 @@ def test_a_file_in_another_layout_is_refused_with_the_row_and_rule(tmp_path: Pat
     source.write_text("id,customer,amount\n1,7,10\n")
     with pytest.raises(PlaybookFormatError, match="lacks the column"):
         convert(source, tmp_path / "out")
+
+
+def test_an_empty_file_or_a_repeated_subscription_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "periods.csv"
+    header = "subscription_id,customer_id,start_date,end_date,monthly_amount\n"
+    source.write_text(header)
+    with pytest.raises(PlaybookFormatError, match="no subscription periods"):
+        convert(source, tmp_path / "out")
+
+    source.write_text(header + "1,7,2019-01-01,2019-03-01,10\n1,8,2019-01-01,,10\n")
+    with pytest.raises(PlaybookFormatError, match=r"row 2, column subscription_id.*unique"):
+        convert(source, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -142,7 +142,7 @@ def compute(
     with _progress() as progress:
         result = compute_kpis(store, settings, progress=progress)
     console.print(
-        f"Computed {len(result.computed)} KPIs over {result.periods} months: "
+        f"Computed {len(result.computed)} KPIs over {result.periods} month(s): "
         f"{result.rows:,} values in {store}."
     )
     for kpi, missing in sorted(result.unavailable.items()):
@@ -221,10 +221,15 @@ def demo_data(
     file_format: Annotated[
         FileFormat, typer.Option("--format", help="File format of the tables.")
     ] = FileFormat.csv,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a dataset already in the folder.")
+    ] = False,
 ) -> None:
     """Write a seeded demo world in the dataset format."""
+    from caresight.dataset.output import check_output_folder
     from caresight.demo.world import write_world
 
+    check_output_folder(folder, force=force)
     last_day = end.date() if end else date.today()
     with _progress() as progress:
         rows = write_world(
@@ -277,7 +282,10 @@ def demo(
         write_report(store, settings, report_path)
 
     console.print(f"The report is at {report_path.resolve()}")
-    console.print(f"The store is at {store}; try `caresight kpis --store {store} --kpi mrr`.")
+    console.print(
+        f"The store is at {store}; try "
+        f"`caresight kpis --store {store} --kpi mrr --dimension channel --period latest`."
+    )
 
 
 @import_app.command("mrr-playbook")
@@ -285,10 +293,15 @@ def import_mrr_playbook(
     file: Annotated[Path, typer.Argument(help="subscription_periods.csv of dbt's mrr-playbook.")],
     folder: Annotated[Path, typer.Argument(help="Where to write the dataset.")],
     currency: Annotated[str, typer.Option(help="Currency of the amounts.")] = "USD",
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a dataset already in the folder.")
+    ] = False,
 ) -> None:
     """Convert the mrr-playbook sample (end dates exclusive) into the dataset format."""
+    from caresight.dataset.output import check_output_folder
     from caresight.importers.mrr_playbook import convert
 
+    check_output_folder(folder, force=force)
     rows = convert(file, folder, currency=currency)
     console.print(f"Wrote {sum(rows.values()):,} rows in {len(rows)} tables to {folder}.")
 

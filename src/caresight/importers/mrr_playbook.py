@@ -17,6 +17,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from caresight.dataset.output import table_files
 from caresight.errors import CaresightError
 
 if TYPE_CHECKING:
@@ -71,6 +72,8 @@ def _read(con: DuckDBPyConnection, file: Path) -> None:
 
 
 def _check(con: DuckDBPyConnection, file: Path) -> None:
+    if not con.execute("SELECT count(*) FROM source").fetchall()[0][0]:
+        raise PlaybookFormatError(f"{file.name} has no subscription periods after its header")
     problems = []
     for predicate, column, rule in _ROW_RULES:
         rows = con.execute(
@@ -81,6 +84,16 @@ def _check(con: DuckDBPyConnection, file: Path) -> None:
             f"  {file.name} row {row}, column {column}, value {value!r}: {rule}"
             for row, value in rows
         ]
+    duplicates = con.execute(
+        "SELECT rowid + 1, subscription_id FROM source QUALIFY "
+        "count(*) OVER (PARTITION BY subscription_id) > 1 "
+        "AND row_number() OVER (PARTITION BY subscription_id ORDER BY rowid) > 1 "
+        "ORDER BY rowid LIMIT 5"
+    ).fetchall()
+    problems += [
+        f"  {file.name} row {row}, column subscription_id, value {value!r}: must be unique"
+        for row, value in duplicates
+    ]
     if problems:
         raise PlaybookFormatError("the file was not converted:\n" + "\n".join(problems))
 
@@ -89,11 +102,14 @@ def convert(file: Path, folder: Path, *, currency: str = "USD") -> dict[str, int
     """Write `accounts.csv` and `subscription_lines.csv` for the periods in `file`."""
     import duckdb
 
-    folder.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
         _read(con, file)
         _check(con, file)
+        # The folder becomes this dataset and nothing else: no tables of an older one.
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in table_files(folder):
+            stale.unlink()
         accounts = folder / "accounts.csv"
         lines = folder / "subscription_lines.csv"
         con.execute(

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from caresight.dataset.schema import TABLES
+from caresight.errors import CaresightError
 from caresight.kpis import fx, renewals, revenue
 from caresight.kpis.catalog import KPI_AVAILABILITY_DDL, KPI_VALUES_DDL
 from caresight.kpis.group import KpiContext, KpiGroup
@@ -99,7 +100,13 @@ def _first_day(store: Store, as_of: date) -> date:
     if store.has_table("renewals"):
         starts.append(backend.table("renewals").due_on.min().execute())
     known = [_as_date(day) for day in starts if day is not None and str(day) != "NaT"]
-    return min([*known, as_of])
+    first = min(known, default=as_of)
+    if first > as_of:
+        raise CaresightError(
+            f"as_of {as_of} is before the dataset's first subscription line or renewal "
+            f"({first}); there is nothing to measure yet, so measure on a later day"
+        )
+    return first
 
 
 def _dataset_tables(store: Store) -> frozenset[str]:

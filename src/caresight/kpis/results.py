@@ -88,7 +88,7 @@ def query_kpi_values(store: Store, query: KpiQuery) -> pa.Table:
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     sql = (
         f"SELECT {', '.join(KPI_VALUE_COLUMNS)} FROM kpi_values {where} "
-        "ORDER BY kpi, dimension, segment, period"
+        "ORDER BY kpi, dimension <> 'all', dimension, segment, period"
     )
     # A cursor of its own: DuckDB refuses con.sql() while an earlier execute() on the
     # connection (such as Store.has_table's) has rows left unfetched.
