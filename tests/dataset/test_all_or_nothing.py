@@ -170,7 +170,7 @@ def template_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(dataset=datasets())
-@example(dataset=([_EXAMPLE_ACCOUNT], [], [], "jsonl")).via("an empty table in JSONL")
+@example(dataset=([_EXAMPLE_ACCOUNT], [], [], "jsonl")).via("a required table empty in JSONL")
 def test_a_load_lands_whole_or_changes_nothing(
     dataset: tuple[Rows, Rows, list[str], str],
     template_store: Path,
@@ -179,6 +179,8 @@ def test_a_load_lands_whole_or_changes_nothing(
     read_rows,
 ) -> None:
     account_rows, line_rows, corrupted, fmt = dataset
+    # subscription_lines is required and must have rows: without any, the dataset is bad.
+    corrupted = corrupted if line_rows else [*corrupted, "no subscription lines"]
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "dataset"
         folder.mkdir()
