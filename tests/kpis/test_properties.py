@@ -137,6 +137,9 @@ def _bridge_gaps(got: Computed) -> pd.Series:
     dimension = wide.index.get_level_values("dimension")
     kept = dimension.isin(["all", "account", *ACCOUNT_DIMENSIONS])
     wide = wide[kept].reindex(columns=list(BRIDGE)).sort_index()
+    # An account keeps grr_12m rows while in the 12-month cohort, also in months when it
+    # neither pays nor paid the month before; those months have no bridge to close.
+    wide = wide.dropna(how="all")
     wide["fx_mrr"] = wide.fx_mrr.fillna(0.0)
     previous = wide.groupby(level=["dimension", "segment"]).mrr.shift(1).fillna(0.0)
     expected = (previous + wide.new_mrr + wide.reactivation_mrr + wide.expansion_mrr
@@ -158,7 +161,7 @@ def test_random_worlds_close_the_bridge_keep_rates_in_range_and_add_up(
     got = _compute(tables, as_of)
 
     gaps = _bridge_gaps(got)
-    assert len(gaps) > 0 and gaps.notna().all(), _wide(got).loc[gaps[gaps.isna()].index]
+    assert len(gaps) > 0 and gaps.notna().all()
     # Each stored figure is rounded to 6 decimals, so 8 terms may differ by 8 x 0.5e-6.
     assert gaps.max() < 1e-5, "the bridge does not close to the cent"
 
