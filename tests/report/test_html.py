@@ -273,3 +273,33 @@ def test_a_movement_that_rounds_to_nothing_has_no_sign(tmp_path: Path, config: C
     assert amounts["Reactivation MRR"] == "0"
     assert amounts["New MRR"] == "+9,000"
     assert page.find_all("p", cls="warning") == []
+
+
+def test_a_rate_says_what_it_rests_on_and_marks_a_thin_sample(
+    tmp_path: Path, config: Config
+) -> None:
+    rows = [
+        kpi_value("mrr", "2026-05", 1000.0, n=9),
+        kpi_value("mrr", "2026-06", 1000.0, n=9),
+        # The book: 3 of 4 renewals renewed. Direct: the one renewal due churned.
+        kpi_value("renewal_rate", "2026-06", 0.75, n=4, status="red"),
+        kpi_value("mrr", "2026-06", 600.0, dimension="channel", segment="direct", n=5),
+        kpi_value("renewal_rate", "2026-06", 0.0, dimension="channel", segment="direct",
+                  n=1, status="red"),
+        kpi_value("mrr", "2026-06", 400.0, dimension="channel", segment="oem", n=4),
+        kpi_value("renewal_rate", "2026-06", 1.0, dimension="channel", segment="oem",
+                  n=12, status="green"),
+    ]
+    store = write_kpi_store(tmp_path / "thin.duckdb", rows)
+    page = parse(write_report(store, config, tmp_path / "r.html").read_text(encoding="utf-8"))
+
+    assert _tile(page, "renewal_rate").find("p", cls="basis").text() == "on 4 renewals"
+    body = page.find("tbody", data_dimension="Channel")
+    direct, oem = (
+        next(row for row in body.find_all("tr") if name in row.text()) for name in ("Direct", "OEM")
+    )
+    # The renewal rate is the last column; one renewal is a thin sample, twelve are not.
+    assert direct.find_all("td")[-1].text() == "0.0%on 1 renewal"
+    assert direct.find_all("td")[-1].attrs["title"] == "on 1 renewal"
+    assert oem.find_all("td")[-1].text() == "100.0%"
+    assert oem.find_all("td")[-1].attrs["title"] == "on 12 renewals"

@@ -51,6 +51,8 @@ class ReportData:
     #: Whole-book values and statuses: one row per period, one column per KPI.
     book: pd.DataFrame
     book_status: pd.DataFrame
+    #: How many units (accounts, renewals) each whole-book value rests on.
+    book_n: pd.DataFrame
     #: MRR per channel: one row per period, one column per channel.
     channel_mrr: pd.DataFrame
     #: The latest period for the book and by segment: columns dimension, segment, then one
@@ -88,6 +90,7 @@ def read_report_data(store_path: Path) -> ReportData:
             latest=latest,
             book=_wide(book_rows, "kpi", "value"),
             book_status=_wide(book_rows, "kpi", "status"),
+            book_n=_wide(book_rows, "kpi", "n"),
             channel_mrr=_wide(channel_rows, "segment", "value"),
             segments=_segment_table(segment_rows),
             unavailable=_unavailable(store),
@@ -113,7 +116,8 @@ def _segment_table(rows: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["dimension", "segment"])
     values = rows.pivot(index=["dimension", "segment"], columns="kpi", values="value")
     status = rows.pivot(index=["dimension", "segment"], columns="kpi", values="status")
-    table = values.join(status.add_suffix("_status"))
+    counts = rows.pivot(index=["dimension", "segment"], columns="kpi", values="n")
+    table = values.join(status.add_suffix("_status")).join(counts.add_suffix("_n"))
     return table.reset_index()
 
 

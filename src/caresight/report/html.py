@@ -161,6 +161,8 @@ class Tile:
     change_class: str
     target: str
     sparkline: Markup
+    #: What a rate rests on, e.g. "on 4 renewals"; empty for amounts.
+    basis: str = ""
 
 
 def _tile(data: ReportData, kpi: str, currency: str, thresholds: dict[str, Threshold]) -> Tile:
@@ -185,7 +187,24 @@ def _tile(data: ReportData, kpi: str, currency: str, thresholds: dict[str, Thres
         change_class=change_class,
         target=_target(kpi, thresholds, short=True),
         sparkline=sparkline(trend),
+        basis=_basis(kpi, value_at(data.book_n, data.latest, kpi)),
     )
+
+
+#: What a rate KPI counts, for "on 4 renewals"; accounts unless named here.
+_UNITS_COUNTED = {"renewal_rate": ("renewal", "renewals")}
+
+#: Below this many units a rate is marked in the segment table as resting on few.
+THIN_SAMPLE = 10
+
+
+def _basis(kpi: str, n: float | None) -> str:
+    """What a rate rests on, so that a red 0 % of one renewal is not read as a trend."""
+    if KPIS[kpi].unit != "ratio" or n is None:
+        return ""
+    one, many = _UNITS_COUNTED.get(kpi, ("account", "accounts"))
+    count = int(n)
+    return f"on {count:,} {one if count == 1 else many}"
 
 
 def _empty_reason(kpi: str, unavailable: dict[str, str]) -> str:
@@ -383,6 +402,8 @@ class Cell:
     text: str
     status: str
     exact: str = ""
+    #: A rate resting on fewer than THIN_SAMPLE units shows how many.
+    thin: str = ""
 
 
 @dataclass(frozen=True)
@@ -420,7 +441,12 @@ def _segment_row(dimension: str, row: dict[str, object], names: dict[str, str]) 
     cells = []
     for kpi in SEGMENT_KPIS:
         status = row.get(f"{kpi}_status")
-        cells.append(_cell(_number(row.get(kpi)), kpi, status if isinstance(status, str) else None))
+        cell = _cell(_number(row.get(kpi)), kpi, status if isinstance(status, str) else None)
+        basis = _basis(kpi, _number(row.get(f"{kpi}_n")))
+        if basis and cell.text != EMPTY:
+            n = _number(row.get(f"{kpi}_n")) or 0
+            cell = Cell(cell.text, cell.status, basis, basis if n < THIN_SAMPLE else "")
+        cells.append(cell)
     return SegmentRow(segment_label(dimension, str(row["segment"]), names), cells)
 
 
