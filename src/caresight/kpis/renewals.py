@@ -20,7 +20,7 @@ from caresight.kpis import fx
 from caresight.kpis.group import KpiContext, KpiGroup
 from caresight.kpis.periods import month_index
 from caresight.kpis.segments import sum_by_segment
-from caresight.kpis.values import kpi_rows, ratio
+from caresight.kpis.values import kpi_rows, rate_parts
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -115,13 +115,11 @@ def build_renewal_rates(ctx: KpiContext) -> list[ir.Table]:
         ibis.union(
             kpi_rows(
                 sums, "renewal_rate", ctx.config,
-                value=ratio(sums.renewed_n, sums.decided_n), numerator=sums.renewed_n,
-                denominator=sums.decided_n, n=sums.decided_n,
+                **rate_parts(sums.renewed_n, sums.decided_n, sums.decided_n),
             ),
             kpi_rows(
                 sums, "renewal_arr_rate", ctx.config,
-                value=ratio(sums.kept_arr, sums.due_arr), numerator=sums.kept_arr,
-                denominator=sums.due_arr, n=sums.decided_n,
+                **rate_parts(sums.kept_arr, sums.due_arr, sums.decided_n),
             ),
         )
     ]
@@ -165,13 +163,11 @@ def _accuracy_rows(ctx: KpiContext, renewals: ir.Table, forecasts: ir.Table) -> 
     return ibis.union(
         kpi_rows(
             sums, "renewal_forecast_accuracy", ctx.config,
-            value=ratio(accurate_arr, sums.forecast_due_arr), numerator=accurate_arr,
-            denominator=sums.forecast_due_arr, n=sums.forecast_n,
+            **rate_parts(accurate_arr, sums.forecast_due_arr, sums.forecast_n),
         ),
         kpi_rows(
             sums, "renewal_forecast_coverage", ctx.config,
-            value=ratio(sums.forecast_n, sums.decided_n), numerator=sums.forecast_n,
-            denominator=sums.decided_n, n=sums.decided_n,
+            **rate_parts(sums.forecast_n, sums.decided_n, sums.decided_n),
         ),
     )
 

@@ -18,7 +18,7 @@ from caresight.kpis import fx
 from caresight.kpis.catalog import KPIS
 from caresight.kpis.group import KpiContext, KpiGroup
 from caresight.kpis.segments import sum_by_segment
-from caresight.kpis.values import kpi_rows, ratio
+from caresight.kpis.values import kpi_rows, rate_parts
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -170,14 +170,6 @@ def _amount(total: ir.NumericValue, n: ir.IntegerValue) -> dict[str, ir.Value]:
     return {"value": total, "numerator": total, "n": n}
 
 
-def _rate(
-    numerator: ir.NumericValue, denominator: ir.NumericValue, n: ir.IntegerValue
-) -> dict[str, ir.Value]:
-    """A ratio KPI with its parts; empty when the denominator is 0."""
-    return {"value": ratio(numerator, denominator), "numerator": numerator,
-            "denominator": denominator, "n": n}
-
-
 #: The KPI expressions over summed measures: value, numerator, denominator and n. The same
 #: expressions serve a segment (sums over its accounts) and a single account.
 KpiSpec = Callable[["ir.Table"], dict[str, "ir.Value"]]
@@ -185,20 +177,20 @@ _KPIS: dict[str, KpiSpec] = {
     "mrr": lambda f: _amount(f.mrr, f.paying_n),
     "arr": lambda f: _amount(12 * f.mrr, f.paying_n),
     "paying_accounts": lambda f: _amount(f.paying_n, f.paying_n),
-    "arpa": lambda f: _rate(f.mrr, f.paying_n, f.paying_n),
+    "arpa": lambda f: rate_parts(f.mrr, f.paying_n, f.paying_n),
     "new_mrr": lambda f: _amount(f.new_mrr, f.new_n),
     "reactivation_mrr": lambda f: _amount(f.reactivation_mrr, f.reactivated_n),
     "expansion_mrr": lambda f: _amount(f.expansion_mrr, f.expanded_n),
     "contraction_mrr": lambda f: _amount(f.contraction_mrr, f.contracted_n),
     "churned_mrr": lambda f: _amount(f.churned_mrr, f.churned_n),
     "fx_mrr": lambda f: _amount(f.fx_mrr, f.was_paying_n),
-    "logo_churn_rate": lambda f: _rate(f.churned_n, f.was_paying_n, f.was_paying_n),
-    "contraction_rate": lambda f: _rate(f.contraction_mrr, f.prev1_cc, f.was_paying_n),
-    "grr_1m": lambda f: _rate(f.kept1, f.prev1_cc, f.was_paying_n),
-    "nrr_1m": lambda f: _rate(f.cohort1_mrr, f.prev1_cc, f.was_paying_n),
-    "grr_12m": lambda f: _rate(f.kept12, f.prev12_cc, f.cohort12_n),
-    "nrr_12m": lambda f: _rate(f.cohort12_mrr, f.prev12_cc, f.cohort12_n),
-    "expansion_per_account": lambda f: _rate(f.expansion_mrr, f.was_paying_n, f.was_paying_n),
+    "logo_churn_rate": lambda f: rate_parts(f.churned_n, f.was_paying_n, f.was_paying_n),
+    "contraction_rate": lambda f: rate_parts(f.contraction_mrr, f.prev1_cc, f.was_paying_n),
+    "grr_1m": lambda f: rate_parts(f.kept1, f.prev1_cc, f.was_paying_n),
+    "nrr_1m": lambda f: rate_parts(f.cohort1_mrr, f.prev1_cc, f.was_paying_n),
+    "grr_12m": lambda f: rate_parts(f.kept12, f.prev12_cc, f.cohort12_n),
+    "nrr_12m": lambda f: rate_parts(f.cohort12_mrr, f.prev12_cc, f.cohort12_n),
+    "expansion_per_account": lambda f: rate_parts(f.expansion_mrr, f.was_paying_n, f.was_paying_n),
 }
 
 #: Per-account KPIs over a 12-month cohort: an account gets a row while it is in it.

@@ -24,6 +24,14 @@ def ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.Floati
     return numerator / denominator.nullif(0)
 
 
+def rate_parts(
+    numerator: ir.NumericValue, denominator: ir.NumericValue, n: ir.IntegerValue
+) -> dict[str, ir.Value]:
+    """A ratio KPI's value with its parts, for kpi_rows; empty when the denominator is 0."""
+    return {"value": ratio(numerator, denominator), "numerator": numerator,
+            "denominator": denominator, "n": n}
+
+
 def status(kpi_id: str, value: ir.FloatingValue, config: Config) -> ir.StringValue:
     """green, amber or red against the configured thresholds; empty without a threshold
     or a value."""
