@@ -31,12 +31,63 @@ class RevenueSettings(_Section):
     commit_probability: float = Field(0.8, ge=0, le=1)
 
 
+class AdoptionSettings(_Section):
+    workflow_event_floor: int = Field(20, ge=1)
+    productive_day_events: int = Field(20, ge=1)
+    feature_use_days: int = Field(30, ge=1)
+    stable_weeks: int = Field(4, ge=1)
+    stable_active_user_rate: float = Field(0.6, ge=0, le=1)
+    stable_tickets_per_100_users: float = Field(2.0, ge=0)
+    dependency_categories: tuple[str, ...] = ("how_to", "configuration", "access")
+    dependency_after_go_live_days: int = Field(90, ge=0)
+    ebr_grace_days: int = Field(30, ge=0)
+
+
+class ImplementationSettings(_Section):
+    milestone_tolerance_days: int = Field(3, ge=0)
+    first_90d_days: int = Field(90, ge=1)
+
+
+class GateSettings(_Section):
+    data_migration_acceptance: float = Field(0.98, ge=0, le=1)
+    integration_readiness: float = Field(1.0, ge=0, le=1)
+    training_before_go_live: float = Field(0.8, ge=0, le=1)
+    milestone_adherence: float = Field(0.8, ge=0, le=1)
+
+
+class PlatformSettings(_Section):
+    degraded_weight: float = Field(0.0, ge=0, le=1)
+    slow_query_ms: float = Field(500.0, ge=0)
+    noisy_neighbor_cpu_share: float = Field(0.25, ge=0, le=1)
+    upgrade_window_days: int = Field(14, ge=0)
+    restore_window_days: int = Field(90, ge=1)
+
+
+class CostSettings(_Section):
+    support_cost_per_ticket: float = Field(25.0, ge=0)
+    success_cost_per_tier: dict[str, float] = Field(default_factory=dict)
+    default_success_cost: float = Field(0.0, ge=0)
+
+    @field_validator("success_cost_per_tier")
+    @classmethod
+    def _not_negative(cls, costs: dict[str, float]) -> dict[str, float]:
+        negative = [tier for tier, cost in costs.items() if cost < 0]
+        if negative:
+            raise ValueError(f"success costs must be 0 or more; {', '.join(negative)} is not")
+        return costs
+
+
 class Config(_Section):
     reporting_currency: str = "USD"
     reporting_timezone: str = "UTC"
     as_of: date | None = None
     memory_limit: str = "4GB"
     revenue: RevenueSettings = Field(default_factory=RevenueSettings)
+    adoption: AdoptionSettings = Field(default_factory=AdoptionSettings)
+    implementation: ImplementationSettings = Field(default_factory=ImplementationSettings)
+    gates: GateSettings = Field(default_factory=GateSettings)
+    platform: PlatformSettings = Field(default_factory=PlatformSettings)
+    costs: CostSettings = Field(default_factory=CostSettings)
     thresholds: dict[str, Threshold] = Field(default_factory=dict)
 
     @field_validator("reporting_currency")

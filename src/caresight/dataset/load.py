@@ -24,6 +24,7 @@ from caresight.dataset.reader import TableFile, find_table_files, stage_file, un
 from caresight.dataset.schema import TABLES, store_ddl
 from caresight.dataset.sql import collect, ident
 from caresight.errors import StoreError
+from caresight.kpis.catalog import RESULT_TABLES
 from caresight.store import Store
 
 if TYPE_CHECKING:
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 
 #: Results computed from the previous dataset; a new dataset makes them stale.
-RESULT_TABLES = ("kpi_values", "kpi_availability")
 
 
 @dataclass(frozen=True)

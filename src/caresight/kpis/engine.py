@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 from caresight.dataset.schema import TABLES
 from caresight.errors import CaresightError
-from caresight.kpis import fx, renewals, revenue
-from caresight.kpis.catalog import KPI_AVAILABILITY_DDL, KPI_VALUES_DDL
+from caresight.kpis import adoption, costs, fx, implementation, platform, renewals, revenue
+from caresight.kpis.catalog import KPI_AVAILABILITY_DDL, KPI_VALUES_DDL, RESULT_TABLES
 from caresight.kpis.group import KpiContext, KpiGroup
 from caresight.kpis.periods import month_spine, periods_table
 from caresight.kpis.segments import account_segments, segment_spine
@@ -37,7 +37,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Every KPI group, in the order they are computed.
-GROUPS: tuple[KpiGroup, ...] = (*revenue.GROUPS, *renewals.GROUPS)
+GROUPS: tuple[KpiGroup, ...] = (
+    *revenue.GROUPS,
+    *renewals.GROUPS,
+    *adoption.GROUPS,
+    *implementation.GROUPS,
+    *platform.GROUPS,
+    *costs.GROUPS,
+)
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -137,7 +144,7 @@ def _missing_tables(ctx: KpiContext, group: KpiGroup) -> list[str]:
 def _compute(store: Store, config: Config, progress: ProgressFn | None) -> ComputeResult:
     ctx = _context(store, config)
     backend = ctx.backend
-    for table in ("kpi_values", "kpi_availability"):
+    for table in RESULT_TABLES:
         backend.drop_table(table, force=True)
     store.con.execute(KPI_VALUES_DDL)
     store.con.execute(KPI_AVAILABILITY_DDL)

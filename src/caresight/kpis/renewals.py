@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from caresight.kpis import fx
 from caresight.kpis.group import KpiContext, KpiGroup
 from caresight.kpis.periods import month_index
-from caresight.kpis.segments import sum_by_segment
+from caresight.kpis.segments import quantiles_by_segment, sum_by_segment
 from caresight.kpis.values import kpi_rows, rate_parts
 
 if TYPE_CHECKING:
@@ -199,17 +199,7 @@ def _confidence_rows(ctx: KpiContext, renewals: ir.Table, forecasts: ir.Table) -
         days=renewed.due_on.delta(first_commit.committed_on, unit="day").cast("float64"),
     )
 
-    joined = days.join(ctx.segments, "account_id")
-    stats = joined.group_by(["idx", "dimension", "segment"]).aggregate(
-        p50=joined.days.quantile(0.5), p90=joined.days.quantile(0.9), n=joined.count()
-    )
-    spine = ctx.spine
-    filled = (
-        spine.left_join(stats, ["idx", "dimension", "segment"])
-        .select(spine.idx, spine.period, spine.dimension, spine.segment, stats.p50,
-                stats.p90, stats.n)
-        .fill_null({"n": 0})
-    )
+    filled = quantiles_by_segment(days, ctx.segments, ctx.spine, "days")
     filled = ctx.materialise("renewal_confidence", filled)
     return ibis.union(
         kpi_rows(filled, "renewal_confidence_days", ctx.config, value=filled.p50, n=filled.n),

@@ -269,6 +269,8 @@ def _category_rows(ctx: KpiContext, by_category: ir.Table, facts: ir.Table) -> i
 def build_revenue(ctx: KpiContext) -> list[ir.Table]:
     by_category = ctx.materialise("category_mrr", category_mrr(ctx))
     facts = ctx.materialise("account_mrr", account_facts(by_category))
+    # Later groups (cost to serve, margins, time to expansion) read the same facts.
+    ctx.cache["account_mrr"] = facts
     return [
         _segment_rows(ctx, facts),
         _category_rows(ctx, by_category, facts),

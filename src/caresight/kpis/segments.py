@@ -64,14 +64,20 @@ def segment_spine(periods: ir.Table, segments: ir.Table) -> ir.Table:
 
 
 def sum_by_segment(
-    facts: ir.Table, segments: ir.Table, spine: ir.Table, measures: list[str]
+    facts: ir.Table,
+    segments: ir.Table,
+    spine: ir.Table,
+    measures: list[str],
+    on: str = "account_id",
 ) -> ir.Table:
-    """Sum `measures` of per-account facts (account_id, idx, ...) per period and segment.
+    """Sum `measures` of facts (`on`, idx, ...) per period and segment.
 
-    The result has a row for every (period, dimension, segment) of `spine`; a segment
-    where no account contributes gets zeros, so ratios over it come out empty.
+    `segments` says which segments each `on` key belongs to ((on, dimension, segment),
+    usually the account segments). The result has a row for every (period, dimension,
+    segment) of `spine`; a segment where nothing contributes gets zeros, so ratios over
+    it come out empty.
     """
-    joined = facts.join(segments, "account_id")
+    joined = facts.join(segments, on)
     sums = joined.group_by(["idx", "dimension", "segment"]).aggregate(
         **{m: joined[m].sum() for m in measures}
     )
@@ -79,3 +85,30 @@ def sum_by_segment(
         spine.idx, spine.period, spine.dimension, spine.segment, *[sums[m] for m in measures]
     )
     return filled.fill_null({m: 0 for m in measures})
+
+
+def quantiles_by_segment(
+    facts: ir.Table,
+    segments: ir.Table,
+    spine: ir.Table,
+    column: str,
+    on: str = "account_id",
+) -> ir.Table:
+    """p50, p90 and mean of `column` of facts (`on`, idx, column) per period and segment,
+    with n, the rows they rest on.
+
+    Percentiles interpolate linearly between ranks, as numpy's default does. Every
+    (period, dimension, segment) of `spine` has a row; where nothing contributes, the
+    figures are empty and n is 0.
+    """
+    joined = facts.join(segments, on)
+    value = joined[column]
+    stats = joined.group_by(["idx", "dimension", "segment"]).aggregate(
+        p50=value.quantile(0.5), p90=value.quantile(0.9), mean=value.mean(),
+        n=value.count(),
+    )
+    filled = spine.left_join(stats, ["idx", "dimension", "segment"]).select(
+        spine.idx, spine.period, spine.dimension, spine.segment,
+        stats.p50, stats.p90, stats.mean, stats.n,
+    )
+    return filled.fill_null({"n": 0})
