@@ -32,6 +32,7 @@ lint: $(VENV)/.dev-installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/revenue.py
+	$(BIN)/python bench/adoption.py
 
 clean:
 	rm -rf $(VENV) out demo-data *.duckdb

@@ -187,6 +187,43 @@ def kpis(
     render(values, output_format.value, out, console)
 
 
+class Details(StrEnum):
+    gates = "gates"
+    costs = "costs"
+
+
+@app.command()
+def details(
+    which: Annotated[
+        Details,
+        typer.Argument(
+            help="gates: each project's go-live gates and which failed; costs: each "
+            "account's cost to serve by month, with the method each cost came from."
+        ),
+    ],
+    period: Annotated[
+        list[str] | None,
+        typer.Option("--period", help="YYYY-MM, a range YYYY-MM:YYYY-MM, or 'latest'."),
+    ] = None,
+    account: Annotated[
+        list[str] | None, typer.Option("--account", help="Account id; repeatable.")
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="How to print or write the rows.")
+    ] = OutputFormat.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
+    ] = None,
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Print or write the detail behind the KPIs: project gates or account costs."""
+    from caresight.kpis.results import read_details, render
+
+    rows = read_details(store, which.value, period or [], account or [])
+    label = "project gate rows" if which is Details.gates else "account cost rows"
+    render(rows, output_format.value, out, console, what=label)
+
+
 @app.command()
 def report(
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path(

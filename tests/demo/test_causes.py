@@ -1,52 +1,13 @@
-"""The causes built into the demo world show up in its files.
+"""The causes built into the demo world show up in its files: delivery and revenue.
 
-A moderate world is written once; every test groups its accounts by what the data does
-not show (the hidden quality and discount of their partners) and checks with DuckDB
-that the effects are there.
+A moderate world is written once (see facts.py); every test groups its accounts by what
+the data does not show (the hidden quality and discount of their partners) and checks
+with DuckDB that the effects are there.
 """
 
 from __future__ import annotations
 
-from datetime import date
-
-import duckdb
-import pytest
-
-from caresight.demo import partner_profiles, write_world
-from demo.contract import open_folder
-
-WORLD = {"accounts": 400, "months": 24, "seed": 5, "end": date(2025, 6, 30)}
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory) -> duckdb.DuckDBPyConnection:
-    folder = tmp_path_factory.mktemp("causes")
-    write_world(folder, file_format="parquet", **WORLD)
-    con = open_folder(folder, "parquet")
-
-    profiles = partner_profiles(**WORLD)
-    con.execute("CREATE TABLE profile (partner_id VARCHAR, quality DOUBLE, discount DOUBLE)")
-    con.executemany(
-        "INSERT INTO profile VALUES (?, ?, ?)",
-        [(pid, p.quality, p.discount) for pid, p in profiles.items()],
-    )
-    # Delivery by the platform team is neither weak nor strong.
-    con.execute(
-        """
-        CREATE TABLE delivery AS
-        SELECT a.account_id,
-               CASE WHEN p.quality < 0.5 THEN 'weak' WHEN p.quality >= 0.8 THEN 'strong'
-               END AS delivery
-        FROM accounts a LEFT JOIN profile p ON p.partner_id = a.delivery_partner_id
-        """
-    )
-    return con
-
-
-def _by_delivery(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, float]:
-    """{'weak': value, 'strong': value} of a query returning (delivery, value)."""
-    rows = con.execute(sql).fetchall()
-    return {group: value for group, value in rows if group in ("weak", "strong")}
+from demo.facts import by_delivery as _by_delivery
 
 
 def test_there_are_enough_accounts_of_weak_and_strong_partners(world):
@@ -62,6 +23,40 @@ def test_weak_partners_go_live_later(world):
         WHERE kind = 'onboarding' AND go_live_on IS NOT NULL GROUP BY 1
     """)
     assert delay["weak"] >= delay["strong"] + 20
+
+
+def test_every_delivery_partner_and_the_platform_team_take_projects_live(world):
+    live = dict(world.execute("""
+        SELECT coalesce(delivery_partner_id, 'platform'), count(go_live_on)
+        FROM implementations WHERE kind = 'onboarding' GROUP BY 1
+    """).fetchall())
+    (implementers,) = world.execute(
+        "SELECT count(*) FROM partners WHERE partner_type IN "
+        "('implementation', 'white_label', 'oem')"
+    ).fetchone()
+
+    # Implementation partners deliver; white-label and OEM partners deliver their own.
+    assert len(live) == implementers + 1
+    assert min(live.values()) >= 10
+    assert live["platform"] >= 60
+
+
+def test_weak_partners_miss_milestones_some_done_late_some_still_open(world):
+    adherence = _by_delivery(world, """
+        SELECT delivery, avg((m.completed_on <= m.planned_on + 3)::INT)
+        FROM milestones m JOIN implementations USING (project_id)
+        JOIN delivery USING (account_id) GROUP BY 1
+    """)
+    late, open_past_plan = world.execute("""
+        SELECT sum((completed_on > planned_on + 3)::INT),
+               sum((completed_on IS NULL AND planned_on + 3 < DATE '2025-06-30')::INT)
+        FROM milestones
+    """).fetchone()
+
+    # 3 days is the default milestone tolerance.
+    assert adherence["weak"] < 0.4 < 0.6 < adherence["strong"]
+    assert late >= 100
+    assert open_past_plan >= 10
 
 
 def test_weak_partners_migrate_data_the_customer_rejects(world):
@@ -155,26 +150,6 @@ def test_dedicated_customers_stay(world):
     assert retention["dedicated"] > retention["multi_tenant"]
 
 
-def test_the_hosting_cost_of_a_dedicated_customer_keeps_rising(world):
-    growth = world.execute("""
-        WITH hosting AS (
-            SELECT account_id, month, amount,
-                   row_number() OVER (PARTITION BY account_id ORDER BY month) AS nth,
-                   row_number() OVER (PARTITION BY account_id ORDER BY month DESC) AS back
-            FROM account_costs JOIN accounts USING (account_id)
-            WHERE deployment_model = 'dedicated' AND cost_type = 'hosting'
-        )
-        SELECT count(*), avg((late.amount > early.amount)::INT),
-               avg(late.amount / early.amount)
-        FROM hosting early JOIN hosting late USING (account_id)
-        WHERE early.nth = 2 AND late.back = 2 AND late.nth >= 14
-    """).fetchone()
-    accounts, share_rising, mean_ratio = growth
-    assert accounts >= 10
-    assert share_rising >= 0.9
-    assert mean_ratio >= 1.15
-
-
 def test_deep_partner_discounts_leave_thin_margins(world):
     ratio = dict(world.execute("""
         WITH mrr AS (
@@ -186,8 +161,7 @@ def test_deep_partner_discounts_leave_thin_margins(world):
             GROUP BY 1
         ),
         cost AS (
-            SELECT account_id, sum(amount) AS cost FROM account_costs
-            WHERE month = '2025-06' GROUP BY 1
+            SELECT account_id, cost FROM cost_to_serve WHERE month = '2025-06'
         )
         SELECT p.discount > 0.3 AS underpriced, sum(mrr) / sum(cost)
         FROM mrr JOIN cost USING (account_id) JOIN accounts a USING (account_id)

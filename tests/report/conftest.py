@@ -9,6 +9,7 @@ import pytest
 from caresight.config import Config, load_config
 from report.book import PARTNERS, book_rows
 from report.kpi_store import write_kpi_store
+from report.ops import ACCOUNTS, DELIVERY_PARTNERS, ENVIRONMENTS, ops_rows, project_gates
 
 
 @pytest.fixture(scope="session")
@@ -21,10 +22,13 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
 
 @pytest.fixture(scope="module")
 def book_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The revenue book with the adoption, onboarding and platform results beside it."""
     return write_kpi_store(
         tmp_path_factory.mktemp("book") / "book.duckdb",
-        book_rows(),
+        [*book_rows(), *ops_rows()],
         unavailable={"renewal_forecast_accuracy": "renewals, renewal_forecasts"},
         meta={"kpis_currency": "USD", "kpis_as_of": "2025-06-15"},
-        partners=PARTNERS,
+        partners={**PARTNERS, **DELIVERY_PARTNERS},
+        tables={"environments": ENVIRONMENTS, "accounts": ACCOUNTS},
+        project_gates=project_gates(),
     )

@@ -48,6 +48,22 @@ def test_the_report_draws_its_charts_offline_in_chromium(
             # The waterfall drew its eight bars: opening, six movements, closing.
             assert page.locator("#chart-bridge g.point").count() == 8
 
+            # Every chart place of the adoption and platform parts was drawn into.
+            page.wait_for_function(
+                "[...document.querySelectorAll('div.chart')].every("
+                "chart => chart.querySelector('.main-svg'))",
+                timeout=10_000,
+            )
+            drawn = {
+                part: page.locator(f"#section-{part} div.chart:has(.main-svg)").count()
+                for part in ("adoption", "platform")
+            }
+            # Three environments' uptime dots, two deployment models' boxes.
+            environments = page.locator("#chart-uptime-environments .scatterlayer path.point")
+            boxes = page.locator("#chart-cost-to-serve g.trace.boxes")
+            points = (environments.count(), boxes.count())
+            adoption_tiles = page.locator("#section-adoption article.tile").count()
+
             tiles = {
                 kpi: page.locator(f'article[data-kpi="{kpi}"] .tile-value').inner_text()
                 for kpi in ("mrr", "grr_12m", "renewal_rate")
@@ -60,6 +76,10 @@ def test_the_report_draws_its_charts_offline_in_chromium(
     assert " ".join(tiles["mrr"].split()) == "112K USD"
     assert tiles["grr_12m"].strip() == "92.3%"
     assert tiles["renewal_rate"].strip() == "—"
+    # The charts with values: seven of adoption and onboarding, six of the platform.
+    assert drawn == {"adoption": 7, "platform": 6}
+    assert points == (3, 2)
+    assert adoption_tiles == 8
     assert errors == []
     assert requests and all(url.startswith(("file:", "data:")) for url in requests), requests
     assert (tmp_path / "report.png").stat().st_size > 10_000

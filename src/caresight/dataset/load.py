@@ -24,6 +24,7 @@ from caresight.dataset.reader import TableFile, find_table_files, stage_file, un
 from caresight.dataset.schema import TABLES, store_ddl
 from caresight.dataset.sql import collect, ident
 from caresight.errors import StoreError
+from caresight.kpis import usage
 from caresight.kpis.catalog import RESULT_TABLES
 from caresight.store import Store
 
@@ -69,7 +70,7 @@ def load_dataset(
             raise findings.error()
 
         fingerprint = fingerprint_files(files.values())
-        rows = _replace_dataset(store, tables, fingerprint, folder, report)
+        rows = _replace_dataset(store, tables, fingerprint, folder, report, config)
 
     for name, count in rows.items():
         log.info("loaded %s: %d rows from %s", name, count, files[name].name)
@@ -177,19 +178,23 @@ def _replace_dataset(
     fingerprint: str,
     folder: Path,
     report: Progress,
+    config: Config,
 ) -> dict[str, int]:
-    """In one transaction: drop the old dataset and its results, write the new one."""
+    """In one transaction: drop the old dataset and its results, write the new one and
+    summarise its usage events (see kpis/usage.py)."""
     con = store.con
     rows: dict[str, int] = {}
     con.execute("BEGIN TRANSACTION")
     try:
-        for name in (*TABLES, *RESULT_TABLES):
+        for name in (*TABLES, *RESULT_TABLES, *usage.ROLLUP_TABLES):
             con.execute(f"DROP TABLE IF EXISTS main.{ident(name)}")
         for done, checked in enumerate(tables.values(), start=1):
             rows[checked.table.name] = _write_table(con, checked)
             report("Writing the store", done, len(tables))
         store.clear_meta("kpis_")
+        store.clear_meta(usage.META_PREFIX)
         store.set_meta(dataset_fingerprint=fingerprint, dataset_folder=str(folder.resolve()))
+        usage.build_at_load(store, config)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

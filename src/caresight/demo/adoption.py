@@ -107,8 +107,9 @@ def make_users(book: Book, window: Window, rng: np.random.Generator) -> Users:
     department = pick_rows(rng, cat.ROLE_DEPARTMENTS[role])
     adoption = book.adoption[account]
     engagement = rng.beta(6 * adoption, 6 * (1 - adoption)) * cat.ROLE_ACTIVITY[role]
-    # Some licensed users never work in the product; poor adoption has many of them.
-    dormant = rng.random(n) < 0.5 * (1 - adoption) ** 1.5
+    # Some licensed users never work in the product; poor adoption has many of them, and
+    # some roles more than others.
+    dormant = rng.random(n) < 0.5 * (1 - adoption) ** 1.5 * cat.ROLE_DORMANCY[role]
     never_live = (both["period"] == 1) & np.isnat(book.go_live[account])
     engagement = np.where(never_live | dormant, 0.0, np.clip(engagement, 0, 0.98))
     return Users(
@@ -164,24 +165,20 @@ def workflow_events(book: Book, users: Users, holdings: Holdings, window: Window
     """Activity rows, yielded in batches of users."""
     coverage = Coverage.of(holdings, len(book))
     modules = np.array(cat.MODULES)
-    held = coverage.first[:, modules] < _FAR
-    pool_row, pool_column = np.nonzero(held)
-    pool = modules[pool_column]
-    pool_offset = np.searchsorted(pool_row, np.arange(len(held) + 1))
+    appeal = _module_appeal(book, coverage, rng)
 
     for lo in range(0, len(users), USER_BATCH):
         batch = np.arange(lo, min(lo + USER_BATCH, len(users)))
         user, day, count = _active_days(book, users, batch, window, density, rng)
         if len(user) == 0:
             continue
-        account = users.account[user]
-        row = account * 2 + users.period[user] - 1
-        # Poorly adopted accounts keep to their first modules.
-        skew = 1 + 3 * (1 - book.adoption[account])
-        size = pool_offset[row + 1] - pool_offset[row]
-        pick = np.floor(size * rng.random(len(user)) ** skew).astype(np.int64)
-        module = pool[pool_offset[row] + np.minimum(pick, size - 1)]
-        module = np.where(coverage.covers(row, module, day), module, 0)
+        row = users.account * 2 + users.period - 1
+        # Each user's cumulative module weights, once per user rather than per day.
+        cumulative = np.cumsum(cat.ROLE_MODULES[users.role[batch]] * appeal[row[batch]], axis=1)
+        cumulative = (cumulative / cumulative[:, -1:]).astype(np.float32)
+        drawn = rng.random((len(user), 1), dtype=np.float32) > cumulative[user - lo]
+        module = modules[np.minimum(drawn.sum(axis=1), len(modules) - 1)]
+        module = np.where(coverage.covers(row[user], module, day), module, 0)
         choices = cat.WORKFLOW_COUNT[module]
         first = np.floor(rng.random(len(user)) * choices).astype(np.int64)
 
@@ -206,6 +203,21 @@ def workflow_events(book: Book, users: Users, holdings: Holdings, window: Window
             "workflow": names(cat.WORKFLOW_NAMES, workflow),
             "count": count.astype(np.int64),
         }
+
+
+def _module_appeal(book: Book, coverage: Coverage, rng: np.random.Generator) -> np.ndarray:
+    """How much each (account, period) row works in each module (MODULES order): nothing
+    in modules it never pays for, little in those it pays for but never took up. Poorly
+    adopted accounts take up fewer modules."""
+    modules = np.array(cat.MODULES)
+    held = coverage.first[:, modules] < _FAR
+    adoption = np.repeat(book.adoption, 2)[:, None]
+    take_up = cat.MODULE_TAKE_UP ** (1 + 2 * (1 - adoption))
+    taken = rng.random(held.shape) < take_up
+    taken[:, 0] = True  # the core module is always in use
+    appeal = np.where(taken, 1.0, 0.02) * held
+    appeal[:, 0] = np.maximum(appeal[:, 0], 1e-3)  # a fallback for rows holding nothing
+    return appeal
 
 
 def _days(values: Dates) -> np.ndarray:
@@ -237,7 +249,8 @@ def _active_days(book: Book, users: Users, batch: np.ndarray, window: Window,
     day = monday + (first_week[local] + step) * 7 + weekday
     inside = (day >= first_day[local]) & (day <= last_day[local])
     since = (day - start_day[local]).clip(0).astype(np.float32)
-    ramp = 1 - 0.55 * np.exp(-since / np.float32(40))
+    ramp_days = cat.ROLE_RAMP_DAYS[users.role[batch]].astype(np.float32)[local]
+    ramp = 1 - 0.55 * np.exp(-since / ramp_days)
     chance = users.engagement[batch].astype(np.float32)[local] * ramp
     active = inside & (rng.random(len(local), dtype=np.float32) < chance)
     local, day = local[active], day[active]
@@ -317,8 +330,8 @@ def training(book: Book, users: Users, window: Window,
 
     assigned = shift_days(users.licensed_from[user], -rng.integers(0, 15, n))
     assigned = np.maximum(assigned, book.signed[account])
-    completes = rng.random(n) < 0.45 + 0.5 * quality
-    completed = shift_days(assigned, rng.exponential(4 + 30 * (1 - quality), n))
+    completes = rng.random(n) < 0.35 + 0.65 * quality
+    completed = shift_days(assigned, rng.exponential(3 + 40 * (1 - quality) ** 1.5, n))
     completed[~completes] = NAT
     completed = not_after(completed, window.end)
 

@@ -223,12 +223,13 @@ def _commercial_partner(
     rng: np.random.Generator, partners: Partners, channel: np.ndarray
 ) -> np.ndarray:
     """A partner of the channel's kind for every non-direct account; larger partners
-    (earlier in their list) win more deals."""
+    (earlier in their list) win more deals. White-label and OEM partners, who mostly
+    deliver their own deals, are closer in size, so each has projects enough to judge."""
     partner = np.full(len(channel), -1)
-    for code, kind in ((cat.WHITE_LABEL, "white_label"), (cat.OEM, "oem"),
-                       (cat.RESELLER, "reseller")):
+    for code, kind, spread in ((cat.WHITE_LABEL, "white_label", 0.2), (cat.OEM, "oem", 0.2),
+                               (cat.RESELLER, "reseller", 0.5)):
         pool = partners.of_kind(kind)
-        weight = 1 / np.sqrt(np.arange(len(pool)) + 1)
+        weight = 1 / (np.arange(len(pool)) + 1) ** spread
         chosen = channel == code
         partner[chosen] = pool[choose(rng, weight, int(chosen.sum()))]
     return partner
@@ -244,10 +245,10 @@ def _delivery_partner(
     u = rng.random(n)
     own_delivery = np.isin(channel, (cat.WHITE_LABEL, cat.OEM))
     share_hired = np.select(
-        [channel == cat.DIRECT, channel == cat.RESELLER], [0.55, 0.70], 0.25
+        [channel == cat.DIRECT, channel == cat.RESELLER], [0.55, 0.70], 0.15
     )
     delivery = np.where(u < share_hired, hired, -1)
-    return np.where(own_delivery & (u >= share_hired) & (u < 0.9), partner, delivery)
+    return np.where(own_delivery & (u >= share_hired) & (u < 0.95), partner, delivery)
 
 
 def _signing_days(rng: np.random.Generator, window: Window, n: int) -> np.ndarray:
@@ -370,8 +371,9 @@ def _plan_onboarding(
     planned = shift_days(kickoff, planned_days)
 
     weakness = 1 - quality
+    # Strong delivery goes live within days of plan, weak delivery weeks or months late.
     lateness = np.clip(
-        rng.normal(0.02 + 0.9 * weakness**1.5, 0.06 + 0.15 * weakness), -0.05, 2.0
+        rng.normal(0.9 * weakness**1.5 - 0.01, 0.03 + 0.2 * weakness), -0.05, 2.0
     )
     # Dedicated projects run under closer governance and stall less.
     stalled = rng.random(n) < (0.015 + 0.12 * weakness**2) * np.where(dedicated, 0.3, 1.0)

@@ -46,7 +46,9 @@ LIST_RATE = np.array([1.0, 1.10, 1.27])
 FX_START = {"EUR": 1.08, "GBP": 1.26}
 
 CHANNELS = ("direct", "white_label", "oem", "reseller")
-CHANNEL_SHARES = (0.45, 0.15, 0.15, 0.25)
+#: White-label and OEM partners deliver most of their deals themselves; their shares are
+#: large enough that each of them takes a few dozen projects live in a default world.
+CHANNEL_SHARES = (0.40, 0.18, 0.17, 0.25)
 DIRECT, WHITE_LABEL, OEM, RESELLER = range(len(CHANNELS))
 
 TIERS = ("standard", "premium", "enterprise")
@@ -102,6 +104,10 @@ INITIAL_MODULES = np.array([
     [1.0, 0.3, 0.9, 1.0, 0.0, 0.4, 0.2, 0.3, 0.0, 0.0],  # laboratory
     [1.0, 1.0, 0.8, 0.0, 0.1, 0.1, 0.1, 0.1, 0.9, 0.3],  # home care
 ])
+#: Chance that an account paying for a module actually takes it up (columns in MODULES
+#: order), before its own adoption lowers it: inventory and reporting are often bought
+#: with a bundle and then left aside.
+MODULE_TAKE_UP = np.array([1.0, 0.97, 0.95, 0.95, 0.9, 0.4, 0.75, 0.45, 0.9, 0.6])
 #: Modules a type may add later (1) or never needs (0); same layout as INITIAL_MODULES.
 AVAILABLE_MODULES = np.array([
     [1, 1, 1, 1, 1, 1, 1, 1, 0, 1],
@@ -126,7 +132,23 @@ ROLE_MIX = np.array([
     [0.10, 0.60, 0.10, 0.10, 0.10, 0.00],
 ])
 #: How often a role uses the product, relative to the account's adoption.
-ROLE_ACTIVITY = np.array([0.85, 1.0, 1.05, 1.0, 0.9, 1.05])
+ROLE_ACTIVITY = np.array([0.75, 1.0, 1.05, 1.05, 0.9, 1.05])
+#: How likely a role's licensed users are to never work in the product, relative to the
+#: account's share of such users: physicians often leave the system to others.
+ROLE_DORMANCY = np.array([2.4, 1.0, 0.6, 0.4, 1.4, 0.7])
+#: Days over which a role's use ramps up after go-live: physicians adopt slowly.
+ROLE_RAMP_DAYS = np.array([120.0, 45.0, 25.0, 25.0, 50.0, 30.0])
+#: Which modules a role works in (rows follow ROLES, columns MODULES order): billing
+#: clerks live in billing and finance, laboratory technicians in the laboratory module.
+ROLE_MODULES = np.array([
+    # pat  sched bill  lab   pharm inv   fin   rep   care  tele
+    [1.0, 0.3, 0.03, 0.9, 0.6, 0.01, 0.01, 0.2, 0.5, 0.8],  # physician
+    [1.0, 0.5, 0.03, 0.5, 0.8, 0.2, 0.01, 0.1, 1.0, 0.4],  # nurse
+    [1.0, 1.3, 0.5, 0.05, 0.05, 0.05, 0.05, 0.1, 0.2, 0.3],  # front desk
+    [0.25, 0.15, 1.6, 0.03, 0.03, 0.1, 0.9, 0.3, 0.01, 0.01],  # billing clerk
+    [0.5, 0.3, 0.3, 0.1, 0.1, 0.6, 0.6, 1.0, 0.1, 0.1],  # administrator
+    [0.4, 0.1, 0.03, 1.6, 0.05, 0.5, 0.01, 0.2, 0.01, 0.01],  # lab technician
+])
 DEPARTMENTS = ("outpatient", "inpatient", "radiology", "laboratory", "finance", "administration")
 #: Department of each role's users (rows follow ROLES).
 ROLE_DEPARTMENTS = np.array([

@@ -1,9 +1,12 @@
-"""Cost to serve, written explicitly per account and month (USD).
+"""Cost to serve of dedicated customers, written explicitly per account and month (USD).
 
-Hosting is the account's environment cost: all of it for a dedicated environment,
-whose cost rises month by month with the custom modules it accumulates, and a share by
-licensed users of a shared pool. Support is tickets times a cost per ticket, success a
-monthly cost by service tier. Months are pro-rated to the days in service.
+A dedicated environment's cost changes from month to month as it accumulates custom
+modules, and `environments` holds only its latest monthly_cost, so these customers'
+costs are written out: hosting is their environment's cost of the month, support is
+tickets times a cost per ticket, success a monthly cost by service tier, all pro-rated
+to the days in service. Multi-tenant customers get no rows: their cost is left to the
+product's allocation (their pool's monthly_cost split by tenant_usage, tickets and
+tier at the configured costs, which the constants here match), so a demo shows both.
 """
 
 from __future__ import annotations
@@ -16,17 +19,19 @@ from caresight.demo.labels import names, take
 from caresight.demo.platform import Environments
 from caresight.demo.timeline import Window
 
-SUPPORT_COST_PER_TICKET = 75.0
+#: The shipped support_cost_per_ticket; success costs are catalogue.SUCCESS_COST.
+SUPPORT_COST_PER_TICKET = 25.0
 DAYS_PER_MONTH = 30.4
 
 
 def account_costs(book: Book, envs: Environments, tickets_per_month: np.ndarray,
                   window: Window) -> dict[str, object]:
     account, month, first, days = service_months(book, window)
+    dedicated = book.dedicated[account]
+    account, month, first, days = (v[dedicated] for v in (account, month, first, days))
     env = book.environment[account]
-    share = np.where(book.dedicated[account], 1.0, book.users[account] / envs.users[env])
     full_month = np.minimum(days / DAYS_PER_MONTH, 1.0)
-    hosting = envs.monthly_cost(env, first) * share * full_month
+    hosting = envs.monthly_cost(env, first) * full_month
     success = cat.SUCCESS_COST[book.tier[account]] * full_month
     support = SUPPORT_COST_PER_TICKET * tickets_per_month[account, month]
 

@@ -49,7 +49,7 @@ def plan_projects(book: Book, holdings: Holdings, window: Window,
     live_on = holdings.start[bought]
     kickoff = shift_days(live_on, -rng.integers(20, 45, len(account)))
     planned = shift_days(live_on, -rng.integers(0, 10, len(account)))
-    slip = rng.normal(3 + 40 * (1 - book.quality[account]) ** 1.5, 4, len(account))
+    slip = rng.normal(1 + 40 * (1 - book.quality[account]) ** 1.5, 3, len(account))
     go_live = shift_days(planned, np.maximum(slip, -3))
 
     accounts = np.r_[onboarding_account, account]
@@ -84,8 +84,8 @@ def implementations(book: Book, projects: Projects, partners: Partners) -> dict[
 
 def milestones(book: Book, projects: Projects, window: Window,
                rng: np.random.Generator) -> dict[str, object]:
-    """Milestones spread over each plan; they slip with the project, and a stalled
-    project never completes the later ones."""
+    """Milestones spread over each plan; they slip with the project (some are done late),
+    and a stalled project never completes the later ones (they stay open past plan)."""
     steps = np.ones((len(projects), len(cat.MILESTONES)), dtype=bool)
     steps[projects.expansion] = False
     steps[:, cat.EXPANSION_MILESTONES] = True
@@ -100,8 +100,9 @@ def milestones(book: Book, projects: Projects, window: Window,
     actual_go_live = np.where(np.isnat(actual_go_live), projects.go_live[project],
                               actual_go_live)
     delay = np.nan_to_num(days_between(actual_go_live, projects.planned[project]))
-    noise = rng.normal(0, 2 + 12 * weakness, len(step))
-    completed = shift_days(planned, at * delay + np.where((at > 0) & (at < 1), noise, 0))
+    # Slips pile up towards go-live: early milestones keep to plan better than late ones.
+    noise = rng.normal(0, 1 + 12 * weakness**1.5, len(step))
+    completed = shift_days(planned, at**2 * delay + np.where((at > 0) & (at < 1), noise, 0))
     completed = np.maximum(completed, projects.kickoff[project])
     stalled = np.isnat(book.go_live[account]) & ~projects.expansion[project]
     completed[stalled & (at > 0.5)] = NAT
@@ -175,7 +176,7 @@ def integrations(book: Book, projects: Projects, window: Window,
 
     gate = rng.random(n) < cat.INTEGRATION_GATE[integration]
     planned_ready = shift_days(projects.planned[project], -rng.integers(10, 40, n))
-    slip = rng.normal(8 + 140 * weakness**1.5, 8 + 30 * weakness, n)
+    slip = rng.normal(2 + 140 * weakness**1.5, 4 + 30 * weakness, n)
     ready = shift_days(planned_ready, np.maximum(slip, -5))
     never = np.isnat(book.go_live[account]) & (rng.random(n) < 0.5)
     ready[never] = NAT

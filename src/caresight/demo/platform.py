@@ -1,10 +1,12 @@
 """The hosting platform: environments and everything measured on them.
 
 Multi-tenant environments are shared pools per region, filled in signing order; each
-dedicated customer gets its own. Dedicated environments accumulate custom modules
-month after month, which is what makes their hosting cost creep up while their
-customers stay. Environment tables are drawn in blocks of environments, tenant usage
-in the account chunks.
+dedicated customer gets its own. Dedicated environments accumulate custom modules; a
+cohort of them (more often behind weak delivery) adds one every few months, which is
+what makes their hosting cost climb while their customers stay and pay the same.
+Incidents are traced to the partner that delivered the affected customer the more
+often the weaker that partner is. Environment tables are drawn in blocks of
+environments, tenant usage in the account chunks.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ SHARED_COST_PER_USER = 9.0
 DEDICATED_BASE_COST = 1400.0
 DEDICATED_COST_PER_USER = 6.0
 COST_PER_CUSTOM_MODULE = 220.0
+#: Custom modules a dedicated environment adds per month: most add one now and then, a
+#: cohort keeps customising (its chance rises with the weakness of the delivery).
+CUSTOM_GROWTH = (0.02, 0.08)
+CUSTOMISING_GROWTH = (0.35, 0.6)
 FIRST_VERSION = 17
 
 
@@ -149,7 +155,10 @@ def plan_environments(
     base_cost = np.where(dedicated, DEDICATED_BASE_COST + DEDICATED_COST_PER_USER * users,
                          SHARED_BASE_COST + SHARED_COST_PER_USER * users)
     custom_start = np.where(dedicated, rng.poisson(2 + 3 * weakness), 0)
-    custom_growth = np.where(dedicated, rng.uniform(0.12, 0.3, n_env) + 0.35 * weakness, 0.0)
+    customising = rng.random(n_env) < 0.15 + 0.6 * weakness
+    custom_growth = np.where(customising, rng.uniform(*CUSTOMISING_GROWTH, n_env),
+                             rng.uniform(*CUSTOM_GROWTH, n_env))
+    custom_growth = np.where(dedicated, custom_growth, 0.0)
 
     tenant_order = np.argsort(account_env, kind="stable")
     tenant_offsets = np.searchsorted(account_env[tenant_order], np.arange(n_env + 1))
@@ -247,12 +256,15 @@ def _weekday(days: np.ndarray) -> np.ndarray:
 
 def restore_tests(envs: Environments, env: np.ndarray, window: Window,
                   rng: np.random.Generator) -> dict[str, object]:
-    """At most one restore test a quarter; some environments skip quarters."""
-    quarters = window.month_starts[:: 3]
-    diligence = rng.uniform(0.4, 0.95, len(envs))
-    owner = np.repeat(env, len(quarters))
-    quarter = np.tile(quarters, len(env))
-    day = shift_days(quarter, rng.integers(0, 88, len(owner)))
+    """At most one restore test a month: most environments test most months, a few
+    laggards rarely, so coverage is high but not complete."""
+    months = window.month_starts
+    laggard = rng.random(len(envs)) < 0.08
+    diligence = np.where(laggard, rng.uniform(0.05, 0.2, len(envs)),
+                         rng.uniform(0.6, 0.9, len(envs)))
+    owner = np.repeat(env, len(months))
+    month = np.tile(months, len(env))
+    day = shift_days(month, rng.integers(0, 28, len(owner)))
     tested = at_time(day, rng.uniform(9, 17, len(owner)) * 3600)
     retired = np.where(np.isnat(envs.retired[owner]), window.end_ts, envs.retired[owner])
     keep = (rng.random(len(owner)) < diligence[owner]) & (tested > envs.ready[owner])
@@ -311,7 +323,8 @@ def deployments(envs: Environments, env: np.ndarray, calendar: ReleaseCalendar,
     kind = calendar.kind[item]
     n = len(owner)
     dedicated = envs.dedicated[owner]
-    straggler = rng.random(n) < 0.1
+    # A shared pool now and then takes a release, and more often an upgrade, weeks late.
+    straggler = rng.random(n) < np.where(kind == 2, 0.2, 0.1)
     shared_lag = np.select(
         [kind == 1, straggler], [rng.exponential(2, n), rng.uniform(15, 30, n)],
         rng.uniform(0, 8, n),
@@ -354,19 +367,24 @@ def deployments(envs: Environments, env: np.ndarray, calendar: ReleaseCalendar,
 def incidents(envs: Environments, env: np.ndarray, book: Book, window: Window,
               rng: np.random.Generator) -> dict[str, object]:
     """Incidents per environment-month; shared pools see more, custom modules add
-    partner-caused ones. A few overlap, a few are still open at the end."""
+    some. A few overlap, a few start in a maintenance window (on the first Sunday of
+    the month, at night) and outlast it, a few are still open at the end."""
     months = window.month_starts
-    owner = np.repeat(env, len(months))
-    month = np.tile(months, len(env))
-    custom = envs.custom_modules(owner, month)
-    rate = np.where(envs.dedicated[owner], 0.15 + 0.015 * custom, 0.45)
+    env_month_owner = np.repeat(env, len(months))
+    env_month = np.tile(months, len(env))
+    custom = envs.custom_modules(env_month_owner, env_month)
+    rate = np.where(envs.dedicated[env_month_owner], 0.15 + 0.015 * custom, 0.45)
     count = rng.poisson(rate)
-    owner, month = np.repeat(owner, count), np.repeat(month, count)
+    owner, month = np.repeat(env_month_owner, count), np.repeat(env_month, count)
     month_days = ((month.astype("datetime64[M]") + 1).astype("datetime64[D]") - month) / DAY
     started = at_time(month, rng.random(len(owner)) * month_days * SECONDS_PER_DAY)
     follow = rng.random(len(owner)) < 0.06
     started = np.r_[started, after(started[follow], rng.uniform(0.2, 2, int(follow.sum())))]
     owner = np.r_[owner, owner[follow]]
+    botched = rng.random(len(env_month)) < 0.01
+    sunday = env_month[botched] + ((6 - _weekday(env_month[botched])) % 7) * DAY
+    started = np.r_[started, at_time(sunday, rng.uniform(3.0, 3.5, len(sunday)) * 3600)]
+    owner = np.r_[owner, env_month_owner[botched]]
 
     retired = np.where(np.isnat(envs.retired[owner]), window.end_ts, envs.retired[owner])
     keep = (started > envs.ready[owner]) & (started <= retired) & (started <= window.end_ts)
@@ -387,11 +405,9 @@ def incidents(envs: Environments, env: np.ndarray, book: Book, window: Window,
     recent = started > window.end_ts - np.timedelta64(10, "D")
     resolved[recent & (rng.random(n) < 0.4)] = np.datetime64("NaT")
 
-    partner_share = np.where(envs.dedicated[owner],
-                             0.15 + 0.02 * envs.custom_modules(owner, started), 0.12)
-    cause = _draw_cause(rng, np.clip(partner_share, 0, 0.5))
     account = _affected_tenant(envs, owner, started, book, rng)
-    breach = (~envs.dedicated[owner]) & (account >= 0) & (rng.random(n) < 0.04)
+    cause = _draw_cause(rng, _partner_share(envs, owner, started, account, book))
+    breach = (~envs.dedicated[owner]) & (account >= 0) & (rng.random(n) < 0.12)
     return {
         "incident_id": join(take(envs.ids, owner), "-I", numbered("", sequence_within(owner), 4)),
         "environment_id": take(envs.ids, owner),
@@ -404,6 +420,22 @@ def incidents(envs: Environments, env: np.ndarray, book: Book, window: Window,
         "cause_owner": names(cat.CAUSE_OWNERS, cause),
         "isolation_breach": breach,
     }
+
+
+def _partner_share(envs: Environments, env: np.ndarray, when: np.ndarray,
+                   account: np.ndarray, book: Book) -> np.ndarray:
+    """Chance that the partner caused an incident: its delivery's weakness when the
+    incident can be traced to a customer it delivered (the tenant named, or a dedicated
+    environment's only customer), a little more for every custom module it built."""
+    only_tenant = envs.tenant_order[np.minimum(envs.tenant_offsets[env],
+                                               len(envs.tenant_order) - 1)]
+    traced = np.where(envs.dedicated[env], only_tenant, account)
+    known = np.maximum(traced, 0)
+    by_partner = (traced >= 0) & (book.delivery[known] >= 0)
+    weakness = 1 - book.quality[known]
+    custom = envs.custom_modules(env, when.astype("datetime64[D]"))
+    share = 0.02 + 0.7 * weakness**1.5 + np.where(envs.dedicated[env], 0.01 * custom, 0.0)
+    return np.where(by_partner, np.minimum(share, 0.6), 0.01)
 
 
 def _draw_cause(rng: np.random.Generator, partner_share: np.ndarray) -> np.ndarray:

@@ -7,17 +7,24 @@ random generators seeded from (seed, stream, chunk), so the files depend only on
 arguments, never on timing; the same arguments give byte-identical files.
 
 Causes built in, for the KPIs to find:
-- a weak delivery partner (hidden quality) brings late go-lives, rejected migration
-  records, interfaces ready after go-live, a burst of tickets after go-live, lower
-  adoption, and so more churn and downgrades;
+- a weak delivery partner (hidden quality) brings late go-lives, slipped and open
+  milestones, rejected migration records, interfaces ready after go-live, a burst of
+  tickets after go-live, partner-caused incidents, lower adoption, and so more churn
+  and downgrades; every delivery partner takes a few dozen projects live;
+- roles work in their own modules (billing clerks in billing and finance) and adopt at
+  their own pace (physicians slowly, and many never); modules such as inventory and
+  reporting are often paid for and left aside;
 - commercial partners that sell at deep discounts leave thin margins;
-- dedicated customers rarely leave, while custom modules make their hosting cost
-  (in account_costs) rise month after month;
+- multi-tenant pools are cheap per customer, with now and then a noisy neighbour and
+  coordinated upgrades; dedicated customers cost more and rarely leave, and a cohort of
+  them keeps adding custom modules, so their hosting cost climbs while they pay the same;
 - some accounts never adopt enough to reach stable usage.
 
-Costs to serve are written explicitly (account_costs, every account and month in
-service) rather than left to allocation, because a dedicated environment's cost must
-change from month to month and `environments` holds one monthly_cost (its latest).
+Costs to serve are written explicitly (account_costs) for dedicated customers only,
+because a dedicated environment's cost changes from month to month while
+`environments` holds one monthly_cost (its latest). Multi-tenant customers' costs are
+left to allocation from their pool's monthly_cost, tenant_usage, tickets and tier, at
+the costs the shipped settings use; a demo so shows both ways.
 
 Volumes: a world of up to about 2,000 accounts over 36 months is written in full. Beyond
 that, workflow_events keeps at least one day per active user and month but thins the

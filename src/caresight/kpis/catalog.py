@@ -227,13 +227,28 @@ _KPI_LIST = (
         "go-live (negative when early)."),
     Kpi("go_live_delay_days_p90", _IMPLEMENTATION, "Go-live delay p90 (days)", "days",
         "down", _PROJECTS, "The 90th percentile of the same days."),
+    Kpi("onboarding_cycle_days_12m", _IMPLEMENTATION, "Onboarding cycle, 12 months (days)",
+        "days", "down", _PROJECTS,
+        "Onboarding projects that went live in the 12 months to the month's end: median "
+        "days from contract signature to go-live. Compares partners on a year of go-lives."),
+    Kpi("onboarding_cycle_days_12m_p90", _IMPLEMENTATION,
+        "Onboarding cycle, 12 months p90 (days)", "days", "down", _PROJECTS,
+        "The 90th percentile of the same days."),
+    Kpi("go_live_delay_days_12m", _IMPLEMENTATION, "Go-live delay, 12 months (days)", "days",
+        "down", _PROJECTS,
+        "Onboarding projects that went live in the 12 months to the month's end: median "
+        "days from planned to actual go-live."),
+    Kpi("go_live_delay_days_12m_p90", _IMPLEMENTATION, "Go-live delay, 12 months p90 (days)",
+        "days", "down", _PROJECTS, "The 90th percentile of the same days."),
     Kpi("milestone_adherence", _IMPLEMENTATION, "Milestone adherence", "ratio", "up",
         (*_PROJECTS, "milestones"),
         "Milestones planned in the month completed within milestone_tolerance_days of plan "
-        "/ milestones planned in the month; one still open past its tolerance is missed."),
+        "/ milestones planned in the month; one still open past its tolerance is missed, one "
+        "open within it is left out until decided."),
     Kpi("data_migration_acceptance", _IMPLEMENTATION, "Data migration acceptance", "ratio",
         "up", (*_PROJECTS, "data_migrations"),
-        "Migration batches submitted in the month: records accepted / records submitted."),
+        "Migration batches submitted in the month: records accepted / records submitted "
+        "(a batch whose acceptance is dated after as_of has nothing accepted yet)."),
     Kpi("migration_first_pass_rate", _IMPLEMENTATION, "Migration first-pass rate", "ratio",
         "up", (*_PROJECTS, "data_migrations"),
         "Migration batches submitted in the month accepted whole / batches submitted."),
@@ -248,7 +263,8 @@ _KPI_LIST = (
     Kpi("first_90d_support_intensity", _IMPLEMENTATION, "First-90-day support intensity",
         "per_10_users", "down", (*_PROJECTS, "tickets", "users"),
         "Accounts whose first 90 days after go-live closed in the month: tickets opened in "
-        "days 0 to 89 after go-live, per 10 users licensed on the go-live day."),
+        "days 0 to 89 after go-live, per 10 users licensed on the go-live day. Numerator = "
+        "tickets, denominator = users / 10; accounts without users that day are left out."),
     Kpi("post_go_live_closure_hours", _IMPLEMENTATION, "Post-go-live closure (hours)",
         "hours", "down", (*_PROJECTS, "tickets"),
         "Tickets opened in their account's first 90 days after go-live and resolved in the "
@@ -260,15 +276,18 @@ _KPI_LIST = (
         (*_PROJECTS, "milestones", "data_migrations", "integrations", "training"),
         "Projects going live in the month that met every go-live gate (migration "
         "acceptance, required integrations ready, training before go-live, milestone "
-        "adherence, thresholds in [gates]) / projects going live in the month."),
+        "adherence, thresholds in [gates]) / projects going live in the month. A gate with "
+        "nothing to measure is met; the table project_gates names each project's failures."),
 
     # --- Platform reliability ---------------------------------------------------------------
     Kpi("uptime", _PLATFORM, "Uptime", "ratio", "up", ("environments", "incidents"),
         "1 - downtime / eligible minutes. Eligible: the month's minutes the environment "
         "existed, less its maintenance windows. Downtime: the merged outage incidents, "
         "plus degraded_weight x the merged degraded incidents outside outages, within the "
-        "eligible minutes; an ongoing incident runs to the month's end or as_of. "
-        "Roll-ups: 1 - total downtime / total eligible minutes.", per_account=True),
+        "eligible minutes; an ongoing incident runs to the month's end or as_of. An "
+        "incident naming one tenant counts for that tenant, and for its environment as the "
+        "tenant's share. Roll-ups: 1 - total downtime / total eligible minutes (account "
+        "dimensions sum their tenants).", per_account=True),
     Kpi("incident_rate", _PLATFORM, "Incident rate", "per_environment", "down",
         ("environments", "incidents"),
         "Outage and degraded incidents started in the month / environments existing at "
@@ -310,11 +329,12 @@ _KPI_LIST = (
         "environment-days."),
     Kpi("release_success_rate", _PLATFORM, "Release success", "ratio", "up",
         ("environments", "deployments"),
-        "Deployments in the month that succeeded / deployments in the month."),
+        "Deployments (releases, patches and upgrades) in the month that succeeded / "
+        "deployments in the month; failed and rolled back ones count against it."),
     Kpi("patch_latency_days", _PLATFORM, "Patch latency (days)", "days", "down",
         ("environments", "deployments"),
-        "Patches deployed in the month that give available_on: median days from "
-        "availability to deployment."),
+        "Patches deployed successfully in the month that give available_on: median days "
+        "from availability to deployment."),
     Kpi("patch_latency_days_p90", _PLATFORM, "Patch latency p90 (days)", "days", "down",
         ("environments", "deployments"), "The 90th percentile of the same days."),
     Kpi("provisioning_hours", _PLATFORM, "Provisioning (hours)", "hours", "down",
@@ -335,11 +355,12 @@ _KPI_LIST = (
         "month."),
     Kpi("upgrade_coordination", _PLATFORM, "Upgrade coordination", "ratio", "up",
         ("environments", "deployments"),
-        "Upgrades of a version to multi-tenant environments: share of the environments "
-        "upgraded within upgrade_window_days of the first, for versions whose window closes "
-        "in the month."),
+        "Upgrades of a version to multi-tenant environments: of the environments it was "
+        "deployed to by as_of, the share upgraded successfully within upgrade_window_days "
+        "of the first attempt, for versions whose window closes in the month."),
     Kpi("cost_to_serve", _PLATFORM, "Cost to serve", "currency", "down", ("accounts",),
-        "Hosting + support + success cost in the month: from account_costs where given, "
+        "Hosting + support + success (+ other) cost of the accounts paying in the month: "
+        "from account_costs where given, "
         "else allocated (an environment's monthly cost split across its tenants by mean "
         "CPU share, equally without usage data; tickets x support_cost_per_ticket; the "
         "tier's success cost). The table cost_to_serve records each account's method.",
@@ -349,7 +370,8 @@ _KPI_LIST = (
         "(MRR - cost to serve) / MRR, per account and rolled up as sums.", per_account=True),
     Kpi("customization_overhead", _PLATFORM, "Customisation overhead", "per_environment",
         "down", ("environments",),
-        "Dedicated environments existing in the month: mean custom modules per environment."),
+        "Dedicated environments existing in the month that state custom_modules: mean "
+        "custom modules per environment."),
 )
 
 KPIS: dict[str, Kpi] = {k.id: k for k in _KPI_LIST}

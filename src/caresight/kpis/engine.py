@@ -133,10 +133,13 @@ def _as_date(value: object) -> date:
 
 def _missing_tables(ctx: KpiContext, group: KpiGroup) -> list[str]:
     missing = [t for t in group.tables if not ctx.has_table(t)]
+    if group.one_of and not any(ctx.has_table(t) for t in group.one_of):
+        missing.append(" or ".join(group.one_of))
     if missing or ctx.has_table("fx_rates"):
         return missing
-    # fx_rates is needed only once some amount is in another currency.
-    if any(fx.needs_fx(ctx, table) for table in group.money_tables):
+    # fx_rates is needed only once some amount is in another currency. A money table may
+    # be optional (account_costs, environments): one that is absent needs no rate.
+    if any(ctx.has_table(t) and fx.needs_fx(ctx, t) for t in group.money_tables):
         return ["fx_rates"]
     return []
 

@@ -79,12 +79,15 @@ Build = Callable[[KpiContext], list["ir.Table"]]
 class KpiGroup:
     """KPIs computed together. `money_tables` name the tables whose `currency` column
     decides whether the group needs fx_rates (only when some currency differs from the
-    reporting currency)."""
+    reporting currency); an absent optional money table needs none."""
 
     name: str
     kpis: tuple[str, ...]
     build: Build
     money_tables: tuple[str, ...] = ()
+    #: Tables of which at least one must be present besides `tables` (for example a source
+    #: of cost: without any, a figure would rest on settings alone).
+    one_of: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.kpis if k not in KPIS]

@@ -1,7 +1,9 @@
 """Reading computed KPI values back from the store, and printing or writing them.
 
 Nothing here computes a KPI: the values come from the `kpi_values` table that
-`caresight compute` materialises, filtered in SQL.
+`caresight compute` materialises, filtered in SQL. The detail tables computed beside it
+(the go-live gates of each project, each account's cost to serve and where it came from)
+are read the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from caresight.errors import CaresightError, StoreError
-from caresight.kpis.catalog import ACCOUNT_DIMENSIONS, KPI_VALUE_COLUMNS, KPIS
+from caresight.kpis.catalog import ACCOUNT_DIMENSIONS, KPI_VALUE_COLUMNS, KPIS, USER_DIMENSIONS
 from caresight.store import Store
 
 if TYPE_CHECKING:
@@ -34,7 +36,13 @@ TABLE_ROW_LIMIT = 500
 FORMATS = ("table", "csv", "json", "parquet")
 
 #: Dimensions the engine writes besides the account dimensions.
-KNOWN_DIMENSIONS = ("all", *ACCOUNT_DIMENSIONS, "account", "product_category")
+KNOWN_DIMENSIONS = (
+    "all", *ACCOUNT_DIMENSIONS, "account", "product_category", *USER_DIMENSIONS, "module",
+    "environment", "cause_owner",
+)
+
+#: The detail tables, by the name `caresight details` knows them by.
+DETAILS = {"gates": "project_gates", "costs": "cost_to_serve"}
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _STATUS_STYLES = {"green": "green", "amber": "dark_orange", "red": "bold red"}
@@ -81,7 +89,7 @@ def query_kpi_values(store: Store, query: KpiQuery) -> pa.Table:
             conditions.append(f"{column} IN ({', '.join('?' for _ in wanted)})")
             params += wanted
     if query.periods:
-        period_sql, period_params = _period_condition(query.periods)
+        period_sql, period_params = _period_condition(query.periods, "kpi_values")
         conditions.append(period_sql)
         params += period_params
 
@@ -94,6 +102,36 @@ def query_kpi_values(store: Store, query: KpiQuery) -> pa.Table:
     # connection (such as Store.has_table's) has rows left unfetched.
     with store.con.cursor() as cursor:
         return cursor.sql(sql, params=params).to_arrow_table()
+
+
+def read_details(
+    store_path: Path, which: str, periods: list[str], accounts: list[str]
+) -> pa.Table:
+    """Rows of a detail table (`gates` or `costs`), filtered by period and account."""
+    if which not in DETAILS:
+        raise CaresightError(
+            f"there are no details called {which!r}; use one of {', '.join(DETAILS)}"
+        )
+    table = DETAILS[which]
+    with Store(store_path, read_only=True) as store:
+        if not store.has_table(table):
+            raise StoreError(
+                f"the store {store.path} has no {which} details: they are computed with the "
+                f"KPIs when the dataset has the tables they need; run `caresight compute "
+                f"--store {store.path}` after loading them"
+            )
+        conditions: list[str] = []
+        params: list[str] = []
+        if periods:
+            period_sql, params = _period_condition(periods, table)
+            conditions.append(period_sql)
+        if accounts:
+            conditions.append(f"account_id IN ({', '.join('?' for _ in accounts)})")
+            params += accounts
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        sql = f"SELECT * FROM {table} {where} ORDER BY period, account_id"
+        with store.con.cursor() as cursor:
+            return cursor.sql(sql, params=params).to_arrow_table()
 
 
 def _check_kpis(kpis: list[str]) -> None:
@@ -121,13 +159,13 @@ def _suggest(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean {matches[0]!r}?" if matches else ""
 
 
-def _period_condition(periods: list[str]) -> tuple[str, list[str]]:
+def _period_condition(periods: list[str], table: str) -> tuple[str, list[str]]:
     """One SQL condition matching any of the periods. 'YYYY-MM' strings sort as months."""
     parts: list[str] = []
     params: list[str] = []
     for entry in periods:
         if entry == "latest":
-            parts.append("period = (SELECT max(period) FROM kpi_values)")
+            parts.append(f"period = (SELECT max(period) FROM {table})")
         elif ":" in entry:
             first, _, last = entry.partition(":")
             _check_month(first, entry)
@@ -182,7 +220,9 @@ def _ratio_parts(numerator: float | None, denominator: float | None) -> str:
     return f"{format_number(numerator)} / {format_number(denominator)}"
 
 
-def render(values: pa.Table, fmt: str, out: Path | None, console: Console) -> None:
+def render(
+    values: pa.Table, fmt: str, out: Path | None, console: Console, what: str = "KPI values"
+) -> None:
     """Print `values` on `console` (table, csv, json) or write them to `out`.
 
     parquet is binary and needs `out`. A table prints at most TABLE_ROW_LIMIT rows and
@@ -197,7 +237,7 @@ def render(values: pa.Table, fmt: str, out: Path | None, console: Console) -> No
 
     if out is None:
         if fmt == "table":
-            _print_table(values, console)
+            _print(values, console, what)
         else:
             console.file.write(_csv_text(values) if fmt == "csv" else _json_text(values))
         return
@@ -209,12 +249,12 @@ def render(values: pa.Table, fmt: str, out: Path | None, console: Console) -> No
             pq.write_table(values, out)
         elif fmt == "table":
             with out.open("w", encoding="utf-8") as handle:
-                _print_table(values, _plain_console(handle))
+                _print(values, _plain_console(handle), what)
         else:
             text = _csv_text(values) if fmt == "csv" else _json_text(values)
             out.write_text(text, encoding="utf-8")
     console.print(
-        f"Wrote {values.num_rows:,} KPI values to {out}.", highlight=False, soft_wrap=True
+        f"Wrote {values.num_rows:,} {what} to {out}.", highlight=False, soft_wrap=True
     )
 
 
@@ -247,6 +287,43 @@ def _plain_console(handle: TextIO) -> Console:
     from rich.console import Console
 
     return Console(file=handle, width=160, color_system=None)
+
+
+def _print(values: pa.Table, console: Console, what: str) -> None:
+    if tuple(values.column_names) == KPI_VALUE_COLUMNS:
+        _print_table(values, console)
+    else:
+        _print_rows(values, console, what)
+
+
+def _print_rows(values: pa.Table, console: Console, what: str) -> None:
+    """Any table's rows, numbers right-aligned with at most two decimals."""
+    from rich import box
+    from rich.table import Table
+
+    if values.num_rows == 0:
+        console.print(f"No {what} match these filters.")
+        return
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in values.column_names:
+        table.add_column(name, overflow="fold")
+    for row in values.slice(0, TABLE_ROW_LIMIT).to_pylist():
+        table.add_row(*[_cell_text(row[name]) for name in values.column_names])
+    console.print(table)
+    if values.num_rows > TABLE_ROW_LIMIT:
+        console.print(
+            f"Showing the first {TABLE_ROW_LIMIT:,} of {values.num_rows:,} rows; narrow them "
+            "with --period or --account, or write them all with --format csv.",
+            highlight=False,
+        )
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return EMPTY
+    if isinstance(value, float):
+        return format_number(value)
+    return str(value)
 
 
 def _print_table(values: pa.Table, console: Console) -> None:

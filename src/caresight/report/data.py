@@ -1,17 +1,21 @@
 """What the executive report shows, read from the computed results in one pass.
 
 The report never computes a KPI: it reads `kpi_values` (and `kpi_availability`, the
-store's meta facts and partner names) and reshapes a few hundred rows for display.
+store's meta facts, partner names and the detail table `project_gates`) and reshapes a few
+hundred rows for display.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 
 from caresight.errors import StoreError
+from caresight.kpis.catalog import kpis_in
+from caresight.kpis.implementation import GATES, PROJECT_GATES
 from caresight.kpis.results import KpiQuery, query_kpi_values
 from caresight.store import Store
 
@@ -42,17 +46,80 @@ BOOK_KPIS = tuple(
     )
 )
 
+#: The catalogue sections drawn by the adoption and onboarding part and the platform part.
+ADOPTION_SECTIONS = ("adoption", "implementation")
+PLATFORM_SECTIONS = ("platform",)
+OPS_KPIS = tuple(
+    kpi.id for section in (*ADOPTION_SECTIONS, *PLATFORM_SECTIONS) for kpi in kpis_in(section)
+)
+
+#: Months of go-lives the per-delivery-partner figures cover: a partner takes one or two
+#: projects live a month, too few to compare on. The engine's `_12m` KPIs cover as many.
+PARTNER_WINDOW = 12
+
+#: Columns of the long rows the adoption and platform parts read.
+_ROW_COLUMNS = ["kpi", "period", "dimension", "segment", "value", "numerator", "denominator",
+                "n", "status"]
+
+
+@dataclass(frozen=True)
+class Book:
+    """Whole-book results: one row per period ('YYYY-MM'), one column per KPI."""
+
+    values: pd.DataFrame
+    status: pd.DataFrame
+    #: How many units (accounts, renewals, go-lives) each value rests on.
+    n: pd.DataFrame
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame) -> Book:
+        """The book from long kpi_values rows of dimension `all`."""
+        return cls(_wide(rows, "kpi", "value"), _wide(rows, "kpi", "status"),
+                   _wide(rows, "kpi", "n"))
+
+    def status_at(self, period: str, kpi: str) -> str | None:
+        if kpi not in self.status.columns or period not in self.status.index:
+            return None
+        status = self.status.at[period, kpi]
+        return status if isinstance(status, str) and status in _STATUSES else None
+
+
+_STATUSES = ("green", "amber", "red")
+
+
+@dataclass(frozen=True)
+class OpsData:
+    """What the adoption and onboarding part and the platform part draw."""
+
+    #: The month they report: the latest full month (see last_full_month).
+    month: str
+    book: Book
+    #: Every row of their KPIs except the per-account ones (columns of _ROW_COLUMNS).
+    rows: pd.DataFrame
+    #: Cost to serve per account in `month`, with the account's deployment
+    #: model: columns account_id, deployment_model, value.
+    account_costs: pd.DataFrame
+    #: Each environment's deployment model, to label the environments' uptime.
+    environment_models: dict[str, str]
+    #: Projects that went live in the PARTNER_WINDOW months to `month`, counted per delivery
+    #: partner from project_gates: columns delivery_partner, go_lives, passed_all and, per
+    #: gate of GATES, the go-lives that failed it. None when the store has no project_gates.
+    gate_failures: pd.DataFrame | None
+
+    def months(self, count: int) -> list[str]:
+        """Up to `count` months ending with `month`, from the first month with results: a
+        chart over time does not start with a run of months before the data begins."""
+        first = str(self.rows["period"].min()) if not self.rows.empty else self.month
+        return [period for period in months_ending(self.month, count) if period >= first]
+
 
 @dataclass(frozen=True)
 class ReportData:
     """The results the report draws, each frame indexed by period ('YYYY-MM')."""
 
     latest: str
-    #: Whole-book values and statuses: one row per period, one column per KPI.
-    book: pd.DataFrame
-    book_status: pd.DataFrame
-    #: How many units (accounts, renewals) each whole-book value rests on.
-    book_n: pd.DataFrame
+    #: Whole-book revenue values, statuses and counts.
+    book: Book
     #: MRR per channel: one row per period, one column per channel.
     channel_mrr: pd.DataFrame
     #: The latest period for the book and by segment: columns dimension, segment, then one
@@ -65,6 +132,7 @@ class ReportData:
     #: The day the book was measured on ('YYYY-MM-DD'), when the store says.
     measured_on: str | None
     partner_names: dict[str, str]
+    ops: OpsData
 
 
 def read_report_data(store_path: Path) -> ReportData:
@@ -88,15 +156,14 @@ def read_report_data(store_path: Path) -> ReportData:
         )
         return ReportData(
             latest=latest,
-            book=_wide(book_rows, "kpi", "value"),
-            book_status=_wide(book_rows, "kpi", "status"),
-            book_n=_wide(book_rows, "kpi", "n"),
+            book=Book.of(book_rows),
             channel_mrr=_wide(channel_rows, "segment", "value"),
             segments=_segment_table(segment_rows),
             unavailable=_unavailable(store),
             currency=store.meta("kpis_currency"),
             measured_on=store.meta("kpis_as_of"),
             partner_names=_partner_names(store),
+            ops=_ops_data(store, last_full_month(latest, store.meta("kpis_as_of"))),
         )
 
 
@@ -131,6 +198,84 @@ def _unavailable(store: Store) -> dict[str, str]:
     return dict(rows)
 
 
+def last_full_month(latest: str, measured_on: str | None) -> str:
+    """The latest month, or the one before it while the latest is still in progress (the
+    store was measured before its last day).
+
+    The adoption and platform parts count flows within the month (active users, incidents,
+    deployments, costs): a few days of December are not December, and would read as a fall
+    in every rate."""
+    if measured_on is None or measured_on[:7] != latest:
+        return latest
+    day = date.fromisoformat(measured_on)
+    return latest if (day + timedelta(days=1)).month != day.month else previous_month(latest)
+
+
+def _ops_data(store: Store, month: str) -> OpsData:
+    rows = _ops_rows(store)
+    return OpsData(
+        month=month,
+        book=Book.of(rows[rows["dimension"] == "all"]),
+        rows=rows,
+        account_costs=_account_costs(store, month),
+        environment_models=_pairs(store, "environments", "environment_id", "deployment_model"),
+        gate_failures=_gate_failures(store, month),
+    )
+
+
+def _ops_rows(store: Store) -> pd.DataFrame:
+    """The rows of the adoption, implementation and platform KPIs but the per-account ones
+    (which would multiply the rows read by the number of accounts)."""
+    dimensions = [
+        str(row[0])
+        for row in store.con.execute("SELECT DISTINCT dimension FROM kpi_values").fetchall()
+        if row[0] != "account"
+    ]
+    if not dimensions:
+        return pd.DataFrame(columns=_ROW_COLUMNS)
+    rows = _frame(store, KpiQuery(kpis=list(OPS_KPIS), dimensions=dimensions))
+    return rows[_ROW_COLUMNS] if not rows.empty else pd.DataFrame(columns=_ROW_COLUMNS)
+
+
+def _account_costs(store: Store, month: str) -> pd.DataFrame:
+    """Each account's cost to serve in `month`, beside its deployment model."""
+    rows = _frame(
+        store, KpiQuery(kpis=["cost_to_serve"], dimensions=["account"], periods=[month])
+    )
+    models = _pairs(store, "accounts", "account_id", "deployment_model")
+    if rows.empty or not models:
+        return pd.DataFrame(columns=["account_id", "deployment_model", "value"])
+    costs = rows[rows["value"].notna()].rename(columns={"segment": "account_id"})
+    costs = costs.assign(deployment_model=costs["account_id"].map(models).fillna("unknown"))
+    return costs[["account_id", "deployment_model", "value"]].reset_index(drop=True)
+
+
+def _gate_failures(store: Store, month: str) -> pd.DataFrame | None:
+    """Per delivery partner, the projects that went live in the PARTNER_WINDOW months to
+    `month`: how many, how many passed every gate, and how many failed each gate. Counting
+    the engine's per-project verdicts, not judging gates again."""
+    if not store.has_table(PROJECT_GATES):
+        return None
+    window = months_ending(month, PARTNER_WINDOW)
+    failed = ", ".join(f'count_if(NOT "{gate}_met") AS "{gate}"' for gate in GATES)
+    return store.con.execute(
+        f"SELECT delivery_partner, count(*) AS go_lives, count_if(passed_all) AS passed_all, "
+        f"{failed} FROM {PROJECT_GATES} WHERE period BETWEEN ? AND ? "
+        "GROUP BY delivery_partner ORDER BY delivery_partner",
+        [window[0], window[-1]],
+    ).df()
+
+
+def _pairs(store: Store, table: str, key: str, column: str) -> dict[str, str]:
+    """key -> column of a dataset table; empty when the store has no such table."""
+    if not store.has_table(table):
+        return {}
+    rows = store.con.execute(
+        f'SELECT "{key}", "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL'
+    ).fetchall()
+    return {str(k): str(v) for k, v in rows}
+
+
 def _partner_names(store: Store) -> dict[str, str]:
     """Partner names for the partner segments, whose values are partner ids."""
     if not store.has_table("partners"):
@@ -159,13 +304,13 @@ class Bridge:
 def bridge_of(data: ReportData) -> Bridge | None:
     """The latest month's bridge, or None without MRR for it and the month before."""
     opening_period = previous_month(data.latest)
-    opening = value_at(data.book, opening_period, "mrr")
-    closing = value_at(data.book, data.latest, "mrr")
+    opening = value_at(data.book.values, opening_period, "mrr")
+    closing = value_at(data.book.values, data.latest, "mrr")
     if opening is None or closing is None:
         return None
     steps = []
     for kpi, sign in BRIDGE_STEPS:
-        amount = value_at(data.book, data.latest, kpi)
+        amount = value_at(data.book.values, data.latest, kpi)
         steps.append((kpi, None if amount is None else sign * amount))
     return Bridge(opening_period, data.latest, opening, steps, closing)
 
@@ -188,3 +333,46 @@ def previous_month(period: str, months: int = 1) -> str:
 def months_ending(period: str, count: int) -> list[str]:
     """The `count` periods up to and including `period`, oldest first."""
     return [previous_month(period, back) for back in range(count - 1, -1, -1)]
+
+
+def kpi_slice(
+    rows: pd.DataFrame, kpi: str, dimension: str = "all", periods: list[str] | None = None
+) -> pd.DataFrame:
+    """The rows of one KPI in one dimension that have a value, in `periods` when given."""
+    picked = rows[(rows["kpi"] == kpi) & (rows["dimension"] == dimension)]
+    if periods is not None:
+        picked = picked[picked["period"].isin(periods)]
+    return picked[picked["value"].notna()]
+
+
+def series(
+    rows: pd.DataFrame,
+    kpi: str,
+    periods: list[str],
+    *,
+    dimension: str = "all",
+    segment: str = "all",
+    column: str = "value",
+) -> list[float | None]:
+    """One segment's `column` of a KPI for each of `periods`, None where it has none."""
+    picked = kpi_slice(rows, kpi, dimension, periods)
+    by_period = picked[picked["segment"] == segment].set_index("period")[column]
+    return [
+        None if period not in by_period.index or pd.isna(by_period[period])
+        else float(by_period[period])
+        for period in periods
+    ]
+
+
+def pooled(rows: pd.DataFrame, kpi: str, dimension: str, periods: list[str]) -> pd.DataFrame:
+    """A rate over several months for each segment: the months' numerators summed over
+    their denominators summed, which is the rate of all the units at once (not a mean of
+    monthly rates). Columns segment, numerator, denominator, value, n; segments whose
+    denominators add up to zero are left out."""
+    picked = kpi_slice(rows, kpi, dimension, periods)
+    picked = picked[picked["denominator"].notna()]
+    if picked.empty:
+        return pd.DataFrame(columns=["segment", "numerator", "denominator", "value", "n"])
+    sums = picked.groupby("segment", as_index=False)[["numerator", "denominator", "n"]].sum()
+    sums = sums[sums["denominator"] > 0]
+    return sums.assign(value=sums["numerator"] / sums["denominator"])

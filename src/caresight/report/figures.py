@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from caresight.config import Threshold
 from caresight.kpis.catalog import KPIS
-from caresight.report.data import Bridge
+from caresight.report.data import Bridge, kpi_slice, series
 from caresight.report.labels import compact_money, month_label, segment_label
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
@@ -33,8 +34,9 @@ _BRIDGE_LABELS = {
 }
 
 
-def _layout(**overrides: object) -> dict[str, object]:
-    layout: dict[str, object] = {
+def layout(**overrides: object) -> dict[str, object]:
+    """The report's chart style, with `overrides` on top."""
+    base: dict[str, object] = {
         "template": "plotly_white",
         "font": {"family": FONT, "size": 12, "color": INK},
         "margin": {"l": 64, "r": 16, "t": 16, "b": 48},
@@ -45,11 +47,12 @@ def _layout(**overrides: object) -> dict[str, object]:
         "legend": {"orientation": "h", "x": 0, "y": -0.16, "font": {"color": MUTED}},
         "hoverlabel": {"font": {"family": FONT}},
     }
-    layout.update(overrides)
-    return layout
+    base.update(overrides)
+    return base
 
 
-def _month_axis() -> dict[str, object]:
+def month_axis() -> dict[str, object]:
+    """A time axis of months."""
     return {
         "type": "date",
         "tickformat": "%b %Y",
@@ -91,7 +94,7 @@ def bridge_figure(bridge: Bridge, currency: str) -> go.Figure:
     span = high - low or abs(high) or 1.0
     return go.Figure(
         waterfall,
-        layout=_layout(
+        layout=layout(
             showlegend=False,
             margin={"l": 64, "r": 16, "t": 28, "b": 56},
             # Zooming in on the movements: from zero they would be slivers on a tall bar.
@@ -115,7 +118,7 @@ def _running_totals(bridge: Bridge) -> list[float]:
 
 def retention_figure(book: pd.DataFrame, thresholds: dict[str, Threshold]) -> go.Figure | None:
     """GRR and NRR over time; the 1-month rates start hidden (a legend click shows them)."""
-    shown = [k for k in ("grr_12m", "nrr_12m", "grr_1m", "nrr_1m") if _has_values(book, k)]
+    shown = [k for k in ("grr_12m", "nrr_12m", "grr_1m", "nrr_1m") if has_values(book, k)]
     if not shown:
         return None
 
@@ -126,9 +129,9 @@ def retention_figure(book: pd.DataFrame, thresholds: dict[str, Threshold]) -> go
         "nrr_1m": {"color": GOOD, "width": 1.5, "dash": "dot"},
     }
     figure = go.Figure(
-        layout=_layout(
+        layout=layout(
             hovermode="x unified",
-            xaxis=_month_axis(),
+            xaxis=month_axis(),
             yaxis={"tickformat": ".0%", "gridcolor": GRID, "zerolinecolor": GRID},
         )
     )
@@ -136,7 +139,7 @@ def retention_figure(book: pd.DataFrame, thresholds: dict[str, Threshold]) -> go
         figure.add_trace(
             go.Scatter(
                 x=list(book.index),
-                y=_column(book, kpi),
+                y=column(book, kpi),
                 name=KPIS[kpi].title,
                 mode="lines",
                 line=styles[kpi],
@@ -166,9 +169,9 @@ def channel_mrr_figure(channel_mrr: pd.DataFrame, currency: str) -> go.Figure | 
 
     order = channel_mrr.iloc[-1].fillna(0).sort_values(ascending=False).index
     figure = go.Figure(
-        layout=_layout(
+        layout=layout(
             hovermode="x unified",
-            xaxis=_month_axis(),
+            xaxis=month_axis(),
             yaxis={"tickformat": "~s", "gridcolor": GRID, "title": {"text": currency}},
         )
     )
@@ -176,7 +179,7 @@ def channel_mrr_figure(channel_mrr: pd.DataFrame, currency: str) -> go.Figure | 
         figure.add_trace(
             go.Scatter(
                 x=list(channel_mrr.index),
-                y=_column(channel_mrr, channel),
+                y=column(channel_mrr, channel),
                 name=segment_label("channel", str(channel)),
                 mode="lines",
                 stackgroup="mrr",
@@ -187,11 +190,119 @@ def channel_mrr_figure(channel_mrr: pd.DataFrame, currency: str) -> go.Figure | 
     return figure
 
 
-def _has_values(frame: pd.DataFrame, column: str) -> bool:
-    return column in frame.columns and bool(frame[column].notna().any())
+def has_values(frame: pd.DataFrame, name: str) -> bool:
+    return name in frame.columns and bool(frame[name].notna().any())
 
 
-def _column(frame: pd.DataFrame, column: str) -> list[float | None]:
+def column(frame: pd.DataFrame, name: str) -> list[float | None]:
     """A column as a plain list, empty values as None so Plotly leaves a gap."""
-    series = frame[column].astype("float64")
+    series = frame[name].astype("float64")
     return [None if pd.isna(v) else float(v) for v in series.tolist()]
+
+
+# Shared by the adoption and platform charts ------------------------------------------------
+
+AMBER = "#e3a857"
+LIGHT = "#c7cdd6"
+STATUS_COLOURS = {"green": GOOD, "amber": "#c98a12", "red": BAD}
+
+
+def percent_axis(**overrides: object) -> dict[str, object]:
+    """A value axis of rates; `digits` more decimals for rates near 100 % (uptime)."""
+    axis: dict[str, object] = {"tickformat": ".0%", "gridcolor": GRID, "zerolinecolor": GRID}
+    axis.update(overrides)
+    return axis
+
+
+def spread_traces(
+    rows: pd.DataFrame,
+    kpi: str,
+    periods: list[str],
+    *,
+    unit_word: str,
+    counted_as: str,
+    legend: bool = True,
+) -> list[go.Scatter]:
+    """A duration KPI per month: its median and p90, and its mean where the KPI's headline
+    is the mean (MTTR). Months without a value leave a gap."""
+    if f"{kpi}_p50" in KPIS:
+        parts = [(kpi, "Mean", INK, "dash"), (f"{kpi}_p50", "p50", PRIMARY, "solid")]
+    else:
+        parts = [(kpi, "p50", PRIMARY, "solid")]
+    parts.append((f"{kpi}_p90", "p90", AMBER, "dot"))
+
+    counts = series(rows, kpi, periods, column="n")
+    basis = ["" if n is None else f" · {int(n):,} {counted_as}" for n in counts]
+    return [
+        go.Scatter(
+            x=periods,
+            y=series(rows, part, periods),
+            name=label,
+            legendgroup=label,
+            showlegend=legend,
+            mode="lines+markers",
+            marker={"size": 5, "color": colour},
+            line={"color": colour, "width": 2, "dash": dash},
+            text=basis,
+            hovertemplate=f"{label} %{{y:,.1f}} {unit_word}%{{text}}<extra></extra>",
+        )
+        for part, label, colour, dash in parts
+    ]
+
+
+def segment_lines(
+    rows: pd.DataFrame,
+    kpi: str,
+    dimension: str,
+    periods: list[str],
+    *,
+    whole: str,
+    hover: str = "%{y:.1%}",
+) -> list[go.Scatter]:
+    """One line for the whole book (`whole` names it) and one per segment of `dimension`,
+    segments with no value in `periods` left out."""
+    traces = []
+    if not kpi_slice(rows, kpi, "all", periods).empty:
+        traces.append(go.Scatter(
+            x=periods, y=series(rows, kpi, periods), name=whole, mode="lines",
+            line={"color": INK, "width": 2.5}, hovertemplate=hover,
+        ))
+    segments = sorted(kpi_slice(rows, kpi, dimension, periods)["segment"].unique())
+    for index, segment in enumerate(segments):
+        traces.append(go.Scatter(
+            x=periods,
+            y=series(rows, kpi, periods, dimension=dimension, segment=segment),
+            name=segment_label(dimension, segment),
+            mode="lines+markers",
+            marker={"size": 4},
+            line={"color": SERIES[index % len(SERIES)], "width": 1.8},
+            hovertemplate=hover,
+        ))
+    return traces
+
+
+def add_target(figure: go.Figure, threshold: Threshold | None, text: str, **where: object) -> None:
+    """A dashed line at the KPI's green threshold, named."""
+    if threshold is None:
+        return
+    figure.add_hline(
+        y=threshold.green,
+        line={"color": GOOD, "width": 1, "dash": "dash"},
+        opacity=0.6,
+        annotation_text=text,
+        annotation_position="bottom right",
+        annotation_font={"size": 11, "color": MUTED},
+        **where,
+    )
+
+
+def panels(titles: list[str], *, spacing: float, shared_yaxes: bool = False) -> go.Figure:
+    """A row of side-by-side panels, each titled."""
+    figure = make_subplots(
+        rows=1, cols=len(titles), subplot_titles=titles, shared_yaxes=shared_yaxes,
+        horizontal_spacing=spacing if len(titles) > 1 else 0.0,
+    )
+    # The titles are the figure's only annotations so far; later ones (target lines) keep
+    # their own style.
+    figure.update_annotations(font={"size": 13, "color": INK})
+    return figure

@@ -12,15 +12,14 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import pandas as pd
 from markupsafe import Markup
 
 from caresight.config import Config, Threshold
 from caresight.errors import CaresightError
 from caresight.kpis.catalog import KPIS
 from caresight.kpis.results import EMPTY, format_value
+from caresight.report.adoption import ADOPTION_TILES, adoption_section
 from caresight.report.data import (
     BRIDGE_STEPS,
     HEADLINE_KPIS,
@@ -29,35 +28,36 @@ from caresight.report.data import (
     Bridge,
     ReportData,
     bridge_of,
-    months_ending,
     previous_month,
     read_report_data,
-    value_at,
 )
 from caresight.report.figures import bridge_figure, channel_mrr_figure, retention_figure
 from caresight.report.labels import (
     DIMENSION_TITLES,
-    compact_money,
-    display_value,
     month_label,
     segment_label,
+    table_list,
     whole_money,
 )
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
+from caresight.report.platform import PLATFORM_TILES, platform_section
+from caresight.report.sections import Chart, figure_json
+from caresight.report.tiles import STATUS_WORDS, THIN_SAMPLE, basis, target_text, tile
 
 log = logging.getLogger(__name__)
 
 TITLE = "caresight executive report"
 
-#: How many months the tiles' sparklines cover.
-TREND_MONTHS = 12
-
-#: Tile titles, short enough to sit on one line of a narrow tile.
-_TILE_TITLES = {"grr_12m": "GRR 12m", "nrr_12m": "NRR 12m"}
-
-STATUS_WORDS = {"green": "On target", "amber": "Watch", "red": "Off target", "none": "No target"}
+#: KPIs the adoption and platform parts chart besides their tiles, defined in the notes.
+_CHARTED = {
+    "Adoption and onboarding": (
+        "days_to_first_expansion", "onboarding_cycle_days_12m", "go_live_delay_days_12m",
+        "milestone_adherence", "data_migration_acceptance",
+    ),
+    "Platform": (
+        "incidents_by_cause", "noisy_neighbor_rate", "shared_cpu_utilization",
+        "isolation_breaches", "cost_to_serve", "customization_overhead",
+    ),
+}
 
 #: Short column titles of the segment table.
 _SEGMENT_COLUMNS = {
@@ -98,6 +98,9 @@ def render_report(data: ReportData, config: Config, *, generated: datetime) -> s
     )
     currency = data.currency or config.reporting_currency
     bridge = bridge_of(data)
+    charts = _charts(data, bridge, currency, config.thresholds)
+    sections = [adoption_section(data, config, currency),
+                platform_section(data, config, currency)]
     return env.get_template("report.html.j2").render(
         title=TITLE,
         as_of=month_label(data.latest),
@@ -106,9 +109,13 @@ def render_report(data: ReportData, config: Config, *, generated: datetime) -> s
         currency=currency,
         currency_note=_currency_note(data.currency, config.reporting_currency),
         generated=generated.strftime("%d %B %Y, %H:%M %Z").lstrip("0"),
-        tiles=[_tile(data, kpi, currency, config.thresholds) for kpi in HEADLINE_KPIS],
+        tiles=[tile(kpi, data.book, data.latest, currency, config.thresholds,
+                    data.unavailable) for kpi in HEADLINE_KPIS],
         bridge=_bridge_summary(bridge, currency),
-        charts=_charts(data, bridge, currency, config.thresholds),
+        charts=charts,
+        sections=sections,
+        figures=[chart for chart in (*charts, *(c for s in sections for c in s.charts))
+                 if chart.figure_json],
         segment_columns=[
             _SEGMENT_COLUMNS[kpi] + (f" ({currency})" if KPIS[kpi].unit == "currency" else "")
             for kpi in SEGMENT_KPIS
@@ -141,228 +148,38 @@ def _currency_note(computed_in: str | None, configured: str) -> str:
     )
 
 
-# Tiles ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Tile:
-    kpi: str
-    title: str
-    value: str
-    exact: str
-    unit_label: str
-    empty: bool
-    #: Why a tile is empty: the month had nothing to measure, or the dataset lacks a table.
-    empty_reason: str
-    status: str
-    #: The status in words; empty for a KPI without thresholds.
-    status_word: str
-    change: str
-    change_class: str
-    target: str
-    sparkline: Markup
-    #: What a rate rests on, e.g. "on 4 renewals"; empty for amounts.
-    basis: str = ""
-
-
-def _tile(data: ReportData, kpi: str, currency: str, thresholds: dict[str, Threshold]) -> Tile:
-    meta = KPIS[kpi]
-    value = value_at(data.book, data.latest, kpi)
-    status = _status_at(data.book_status, data.latest, kpi)
-    trend_months = months_ending(data.latest, TREND_MONTHS)
-    trend = [value_at(data.book, period, kpi) for period in trend_months]
-    before = value_at(data.book, previous_month(data.latest), kpi)
-    change, change_class = _change(kpi, value, before)
-    return Tile(
-        kpi=kpi,
-        title=_TILE_TITLES.get(kpi, meta.title),
-        value=display_value(value, meta.unit),
-        exact="" if value is None else _exact(value, meta.unit, currency),
-        unit_label=currency if meta.unit == "currency" and value is not None else "",
-        empty=value is None,
-        empty_reason=_empty_reason(kpi, data.unavailable),
-        status=status or "none",
-        status_word=_status_word(status, kpi in thresholds),
-        change=change,
-        change_class=change_class,
-        target=_target(kpi, thresholds, short=True),
-        sparkline=sparkline(trend),
-        basis=_basis(kpi, value_at(data.book_n, data.latest, kpi)),
-    )
-
-
-#: What a rate KPI counts, for "on 4 renewals"; accounts unless named here.
-_UNITS_COUNTED = {"renewal_rate": ("renewal", "renewals")}
-
-#: Below this many units a rate is marked in the segment table as resting on few.
-THIN_SAMPLE = 10
-
-
-def _basis(kpi: str, n: float | None) -> str:
-    """What a rate rests on, so that a red 0 % of one renewal is not read as a trend."""
-    if KPIS[kpi].unit != "ratio" or n is None:
-        return ""
-    one, many = _UNITS_COUNTED.get(kpi, ("account", "accounts"))
-    count = int(n)
-    return f"on {count:,} {one if count == 1 else many}"
-
-
-def _empty_reason(kpi: str, unavailable: dict[str, str]) -> str:
-    if kpi in unavailable:
-        return f"no data: the dataset has no {_table_list(unavailable[kpi])}"
-    return "no data"
-
-
-def _table_list(missing: str) -> str:
-    return ", ".join(name.strip() for name in missing.split(",") if name.strip())
-
-
-def _status_word(status: str | None, has_target: bool) -> str:
-    if status is not None:
-        return STATUS_WORDS[status]
-    return "No status" if has_target else ""
-
-
-def _status_at(frame: pd.DataFrame, period: str, kpi: str) -> str | None:
-    if kpi not in frame.columns or period not in frame.index:
-        return None
-    status = frame.at[period, kpi]
-    return status if isinstance(status, str) and status in STATUS_WORDS else None
-
-
-def _exact(value: float, unit: str, currency: str) -> str:
-    text = format_value(value, unit)
-    return f"{text} {currency}" if unit == "currency" else text
-
-
-def _change(kpi: str, value: float | None, before: float | None) -> tuple[str, str]:
-    """The change against the month before, and whether that is good news."""
-    if value is None:
-        return "", "none"
-    if before is None:
-        return "no value last month", "none"
-
-    delta = value - before
-    unit = KPIS[kpi].unit
-    if unit == "ratio":
-        amount = f"{delta * 100:+.1f} pp"
-        flat = amount in ("+0.0 pp", "-0.0 pp")
-    elif unit == "currency":
-        relative = f" ({delta / before:+.1%})" if before else ""
-        amount = compact_money(delta, signed=True) + relative
-        flat = abs(delta) < 0.005
-    else:
-        amount = f"{delta:+,.1f}"
-        flat = delta == 0
-    if flat:
-        return "unchanged", "flat"
-
-    direction = KPIS[kpi].direction
-    good = (delta > 0) == (direction == "up")
-    tone = "flat" if direction == "none" else "good" if good else "bad"
-    arrow = "▲" if delta > 0 else "▼"
-    return f"{arrow} {amount}", tone
-
-
-def _target(kpi: str, thresholds: dict[str, Threshold], *, short: bool = False) -> str:
-    """The KPI's thresholds in words: 'Target ≥ 90.0% · watch ≥ 85.0%'."""
-    if kpi not in thresholds:
-        return ""
-    unit = KPIS[kpi].unit
-    sign = "≥" if KPIS[kpi].direction == "up" else "≤"
-    target = f"Target {sign} {format_value(thresholds[kpi].green, unit)}"
-    if short:
-        return target
-    return f"{target} · watch {sign} {format_value(thresholds[kpi].amber, unit)}"
-
-
-def sparkline(values: list[float | None], width: int = 132, height: int = 36) -> Markup:
-    """A small inline SVG trend line; gaps where a month has no value."""
-    known = [v for v in values if v is not None]
-    if len(known) < 2:
-        return Markup("")
-
-    low, high = min(known), max(known)
-    pad = 3.0
-    step = (width - 2 * pad) / (len(values) - 1)
-
-    def y(value: float) -> float:
-        if high == low:
-            return height / 2
-        return height - pad - (value - low) / (high - low) * (height - 2 * pad)
-
-    runs: list[list[str]] = [[]]
-    for index, value in enumerate(values):
-        if value is None:
-            runs.append([])
-            continue
-        runs[-1].append(f"{pad + index * step:.1f},{y(value):.1f}")
-    lines = "".join(
-        f'<polyline points="{" ".join(run)}"/>' for run in runs if len(run) > 1
-    )
-    last_index = max(i for i, v in enumerate(values) if v is not None)
-    last = values[last_index]
-    assert last is not None
-    dot = f'<circle cx="{pad + last_index * step:.1f}" cy="{y(last):.1f}" r="2.5"/>'
-    return Markup(
-        f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="trend over the last {len(values)} months">'
-        f"{lines}{dot}</svg>"
-    )
-
-
 # Charts -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Chart:
-    id: str
-    title: str
-    caption: str
-    figure_json: Markup | None
-    empty: str = ""
 
 
 def _charts(
     data: ReportData, bridge: Bridge | None, currency: str, thresholds: dict[str, Threshold]
 ) -> list[Chart]:
     mrr_by_channel = data.channel_mrr
-    if mrr_by_channel.empty and "mrr" in data.book.columns:
-        mrr_by_channel = data.book[["mrr"]].rename(columns={"mrr": "all accounts"})
+    if mrr_by_channel.empty and "mrr" in data.book.values.columns:
+        mrr_by_channel = data.book.values[["mrr"]].rename(columns={"mrr": "all accounts"})
     return [
         Chart(
             "bridge",
             f"MRR bridge, {month_label(data.latest)}",
             "How MRR moved from the end of last month to the end of this one.",
-            _figure_json(None if bridge is None else bridge_figure(bridge, currency)),
+            figure_json(None if bridge is None else bridge_figure(bridge, currency)),
             "The bridge needs MRR for this month and the month before.",
         ),
         Chart(
             "retention",
             "Revenue retention",
             "GRR and NRR over 12 months; the 1-month rates are in the legend.",
-            _figure_json(retention_figure(data.book, thresholds)),
+            figure_json(retention_figure(data.book.values, thresholds)),
             "No retention values yet: they need a full year of history.",
         ),
         Chart(
             "mrr-by-channel",
             "MRR by channel",
             f"Month-end MRR in {currency}, stacked by the channel that sold the account.",
-            _figure_json(channel_mrr_figure(mrr_by_channel, currency)),
+            figure_json(channel_mrr_figure(mrr_by_channel, currency)),
             "No MRR values to draw.",
         ),
     ]
-
-
-def _figure_json(figure: go.Figure | None) -> Markup | None:
-    """A figure as JSON that is safe inside a <script> element."""
-    if figure is None:
-        return None
-    text = figure.to_json()
-    # "</script>" or "<!--" inside a label must not end the element early.
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(char, escape)
-    return Markup(text)
 
 
 @dataclass(frozen=True)
@@ -442,10 +259,10 @@ def _segment_row(dimension: str, row: dict[str, object], names: dict[str, str]) 
     for kpi in SEGMENT_KPIS:
         status = row.get(f"{kpi}_status")
         cell = _cell(_number(row.get(kpi)), kpi, status if isinstance(status, str) else None)
-        basis = _basis(kpi, _number(row.get(f"{kpi}_n")))
-        if basis and cell.text != EMPTY:
+        rests_on = basis(kpi, _number(row.get(f"{kpi}_n")))
+        if rests_on and cell.text != EMPTY:
             n = _number(row.get(f"{kpi}_n")) or 0
-            cell = Cell(cell.text, cell.status, basis, basis if n < THIN_SAMPLE else "")
+            cell = Cell(cell.text, cell.status, rests_on, rests_on if n < THIN_SAMPLE else "")
         cells.append(cell)
     return SegmentRow(segment_label(dimension, str(row["segment"]), names), cells)
 
@@ -467,17 +284,24 @@ def _cell(value: float | None, kpi: str, status: str | None) -> Cell:
 # Footnotes --------------------------------------------------------------------------------
 
 
-def _definitions(thresholds: dict[str, Threshold]) -> list[tuple[str, str, str]]:
-    """(title, definition, target) of every KPI the page shows."""
-    shown = dict.fromkeys(
-        (*HEADLINE_KPIS, *(kpi for kpi, _ in BRIDGE_STEPS), *SEGMENT_KPIS, "grr_1m", "nrr_1m")
-    )
-    return [(KPIS[kpi].title, KPIS[kpi].definition, _target(kpi, thresholds)) for kpi in shown]
+def _definitions(thresholds: dict[str, Threshold]) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(part, [(title, definition, target)]) of every KPI the page shows, by part."""
+    parts = {
+        "Revenue": (*HEADLINE_KPIS, *(kpi for kpi, _ in BRIDGE_STEPS), *SEGMENT_KPIS,
+                    "grr_1m", "nrr_1m"),
+        "Adoption and onboarding": (*ADOPTION_TILES, *_CHARTED["Adoption and onboarding"]),
+        "Platform": (*PLATFORM_TILES, *_CHARTED["Platform"]),
+    }
+    return [
+        (part, [(KPIS[kpi].title, KPIS[kpi].definition, target_text(kpi, thresholds))
+                for kpi in dict.fromkeys(kpis)])
+        for part, kpis in parts.items()
+    ]
 
 
 def _unavailable(unavailable: dict[str, str]) -> list[tuple[str, str]]:
     """(title, what the dataset lacks) for each KPI that could not be computed."""
     return [
-        (KPIS[kpi].title if kpi in KPIS else kpi, _table_list(missing))
+        (KPIS[kpi].title if kpi in KPIS else kpi, table_list(missing))
         for kpi, missing in unavailable.items()
     ]

@@ -13,6 +13,7 @@ _ACRONYMS = {"oem": "OEM", "emea": "EMEA", "apac": "APAC", "amer": "AMER", "lata
 #: Dimensions whose values are lower-case enumerations, shown as words.
 _WORDED_DIMENSIONS = {
     "channel", "deployment_model", "customer_type", "service_tier", "region", "product_category",
+    "role", "department", "module", "cause_owner",
 }
 
 DIMENSION_TITLES = {
@@ -24,7 +25,55 @@ DIMENSION_TITLES = {
     "delivery_partner": "Delivery partner",
     "service_tier": "Service tier",
     "region": "Region",
+    "role": "Role",
+    "department": "Department",
+    "module": "Module",
+    "environment": "Environment",
+    "cause_owner": "Cause owner",
 }
+
+#: How a tile names a unit after its figure.
+UNIT_WORDS = {
+    "days": "days",
+    "hours": "hours",
+    "minutes": "min",
+    "ms": "ms",
+    "per_environment": "per env.",
+    "per_100_users": "per 100 users",
+    "per_10_users": "per 10 users",
+}
+
+#: What each KPI's `n` counts (one, many); a KPI not named here counts accounts.
+_UNITS_COUNTED = {
+    "renewal_rate": ("renewal", "renewals"),
+    "active_user_rate": ("licensed user", "licensed users"),
+    "features_in_production_use": ("feature", "features"),
+    "training_completion": ("assignment", "assignments"),
+    "onboarding_cycle_days": ("go-live", "go-lives"),
+    "go_live_delay_days": ("go-live", "go-lives"),
+    "stage_gate_pass_rate": ("go-live", "go-lives"),
+    "milestone_adherence": ("milestone", "milestones"),
+    "data_migration_acceptance": ("batch", "batches"),
+    "uptime": ("environment", "environments"),
+    "incident_rate": ("environment", "environments"),
+    "mttr_hours": ("incident", "incidents"),
+    "backup_success_rate": ("backup", "backups"),
+    "restore_validation_coverage": ("environment", "environments"),
+    "release_success_rate": ("deployment", "deployments"),
+    "provisioning_hours": ("environment", "environments"),
+}
+
+
+def counted(kpi: str, count: int) -> str:
+    """'4 renewals', '1 account': the units a KPI's value rests on."""
+    one, many = _UNITS_COUNTED.get(kpi, ("account", "accounts"))
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def table_list(missing: str) -> str:
+    """Comma-separated table names, each once, as 'users, workflow_events'."""
+    names = dict.fromkeys(name.strip() for name in missing.split(",") if name.strip())
+    return ", ".join(names)
 
 
 def _empty(value: float | None) -> bool:
@@ -93,3 +142,12 @@ def segment_label(dimension: str, segment: str, partner_names: dict[str, str] | 
     words = [_ACRONYMS.get(word, word) for word in segment.split("_")]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
+
+
+def percent_text(value: float) -> str:
+    """A target rate as written in the configuration: 90.0%, 99.9%, 99.95%; one decimal at
+    least, more only where the value has them (an uptime target of 99.95% must not read
+    as 100.0%)."""
+    text = f"{value * 100:.3f}".rstrip("0")
+    whole, _, decimals = text.partition(".")
+    return f"{whole}.{decimals or '0'}%"

@@ -1,0 +1,284 @@
+"""Charts of the platform part: uptime against target, incidents by who caused them,
+recovery and resilience, change and provisioning, shared and dedicated hosting.
+
+Each function returns a figure, or None when its KPIs have no value in the months shown;
+the page then says why in words.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from caresight.config import Threshold
+from caresight.report.data import kpi_slice, series
+from caresight.report.figures import (
+    AMBER,
+    GRID,
+    LIGHT,
+    MUTED,
+    PRIMARY,
+    SERIES,
+    STATUS_COLOURS,
+    add_target,
+    layout,
+    month_axis,
+    percent_axis,
+    segment_lines,
+    spread_traces,
+)
+from caresight.report.labels import percent_text, segment_label
+from caresight.report.tiles import threshold_text
+
+#: Who caused an incident, in the order the stacks are drawn, with their colours: the
+#: platform's own failures first, then everyone else's.
+CAUSE_OWNERS = {
+    "platform": PRIMARY,
+    "partner": AMBER,
+    "third_party": "#7d6b9e",
+    "customer": "#8fbf9f",
+    "unknown": "#9aa3af",
+}
+
+#: How many environments the uptime-by-environment chart lists, lowest first.
+ENVIRONMENT_LIMIT = 20
+
+_ROW = 26
+
+
+def environment_uptime_figure(
+    rows: pd.DataFrame, period: str, threshold: Threshold | None, models: dict[str, str]
+) -> go.Figure | None:
+    """The ENVIRONMENT_LIMIT environments with the lowest uptime in `period`, lowest at the
+    top, coloured by status, against the target."""
+    environments = kpi_slice(rows, "uptime", "environment", [period])
+    if environments.empty:
+        return None
+    lowest = environments.sort_values(["value", "segment"]).head(ENVIRONMENT_LIMIT)
+    labels = [
+        f"{env} · {segment_label('deployment_model', models[env])}" if env in models else env
+        for env in (str(s) for s in lowest["segment"])
+    ]
+
+    values = lowest["value"].tolist()
+    low = min([*values, *([threshold.amber] if threshold is not None else [])])
+    span = max(1.0 - low, 0.0005)
+    figure = go.Figure(
+        go.Scatter(
+            x=values,
+            y=labels,
+            mode="markers+text",
+            marker={"size": 10, "color": [STATUS_COLOURS.get(str(s), PRIMARY)
+                                          for s in lowest["status"]]},
+            text=[f"{v:.2%}" for v in values],
+            textposition="middle right",
+            textfont={"size": 11, "color": MUTED},
+            hovertemplate="%{y}: %{x:.3%}<extra></extra>",
+        ),
+        layout=layout(
+            height=max(260, 92 + _ROW * len(lowest)),
+            margin={"l": 16, "r": 24, "t": 28, "b": 40},
+            showlegend=False,
+            xaxis=percent_axis(tickformat=".1%", range=[low - span * 0.1, 1.0 + span * 0.25]),
+            yaxis={"automargin": True, "categoryorder": "array",
+                   "categoryarray": list(reversed(labels))},
+        ),
+    )
+    if threshold is not None:
+        figure.add_vline(
+            x=threshold.green, line={"color": STATUS_COLOURS["green"], "width": 1, "dash": "dash"},
+            opacity=0.7, annotation_text=f"target {percent_text(threshold.green)}",
+            annotation_position="top", annotation_font={"size": 11, "color": MUTED},
+        )
+    return figure
+
+
+def incidents_by_cause_figure(rows: pd.DataFrame, periods: list[str]) -> go.Figure | None:
+    """Outage and degraded incidents per month, stacked by cause owner."""
+    picked = kpi_slice(rows, "incidents_by_cause", "cause_owner", periods)
+    if picked.empty:
+        return None
+    figure = go.Figure(layout=layout(
+        barmode="stack", hovermode="x unified", xaxis=month_axis(),
+        legend={"orientation": "h", "x": 0, "y": -0.16, "traceorder": "normal",
+                "font": {"color": MUTED}},
+        yaxis={"gridcolor": GRID, "title": {"text": "incidents", "font": {"color": MUTED}}},
+    ))
+    for cause in _causes(picked["segment"]):
+        figure.add_trace(go.Bar(
+            x=periods,
+            y=series(rows, "incidents_by_cause", periods, dimension="cause_owner",
+                     segment=cause),
+            name=segment_label("cause_owner", cause),
+            marker={"color": CAUSE_OWNERS.get(cause, LIGHT)},
+            hovertemplate="%{y:,.0f}",
+        ))
+    return figure
+
+
+def causes_by_segment_figure(
+    rows: pd.DataFrame, dimension: str, periods: list[str]
+) -> go.Figure | None:
+    """Incidents over `periods` per segment of `dimension`, stacked by cause owner (from the
+    rows of dimension `<dimension>:cause_owner`, segment `<segment>:<cause owner>`)."""
+    picked = kpi_slice(rows, "incidents_by_cause", f"{dimension}:cause_owner", periods)
+    if picked.empty:
+        return None
+    parts = picked["segment"].str.split(":", n=1, expand=True)
+    if parts.shape[1] < 2:
+        return None
+    counts = (
+        picked.assign(owner=parts[0], cause=parts[1])
+        .groupby(["owner", "cause"])["value"].sum().unstack(fill_value=0.0)
+    )
+    counts = counts.loc[counts.sum(axis=1).sort_values().index]
+    labels = [segment_label(dimension, str(owner)) for owner in counts.index]
+
+    figure = go.Figure(layout=layout(
+        barmode="stack",
+        height=max(240, 110 + 36 * len(counts)),
+        margin={"l": 16, "r": 16, "t": 16, "b": 48},
+        xaxis={"gridcolor": GRID, "title": {"text": "incidents", "font": {"color": MUTED}}},
+        yaxis={"automargin": True},
+        legend={"orientation": "h", "x": 0, "y": -0.25, "traceorder": "normal",
+                "font": {"color": MUTED}},
+    ))
+    for cause in _causes(counts.columns):
+        figure.add_trace(go.Bar(
+            x=counts[cause].tolist(), y=labels, orientation="h",
+            name=segment_label("cause_owner", cause),
+            marker={"color": CAUSE_OWNERS.get(cause, LIGHT)},
+            hovertemplate="%{y}: %{x:,.0f} " + segment_label("cause_owner", cause).lower()
+            + "<extra></extra>",
+        ))
+    return figure
+
+
+def _causes(names: pd.Series | pd.Index) -> list[str]:
+    """The cause owners present, known ones in CAUSE_OWNERS order, then any others."""
+    present = {str(name) for name in names}
+    return [c for c in CAUSE_OWNERS if c in present] + sorted(present - set(CAUSE_OWNERS))
+
+
+def spread_figure(
+    rows: pd.DataFrame, kpi: str, periods: list[str], *, unit_word: str, counted_as: str
+) -> go.Figure | None:
+    """A duration KPI per month as its median and p90 (and mean, for MTTR)."""
+    traces = spread_traces(rows, kpi, periods, unit_word=unit_word, counted_as=counted_as)
+    if all(all(y is None for y in trace.y) for trace in traces):
+        return None
+    return go.Figure(traces, layout=layout(
+        hovermode="x unified", xaxis=month_axis(),
+        yaxis={"rangemode": "tozero", "gridcolor": GRID,
+               "title": {"text": unit_word, "font": {"color": MUTED}}},
+    ))
+
+
+def trend_figure(
+    rows: pd.DataFrame,
+    kpis: dict[str, str],
+    periods: list[str],
+    thresholds: dict[str, Threshold],
+    *,
+    tickformat: str = ".1%",
+    hover: str = "%{y:.1%}",
+    axis_title: str = "",
+) -> go.Figure | None:
+    """Whole-book values per month, a line per KPI (kpi -> name), with their targets."""
+    shown = [kpi for kpi in kpis if not kpi_slice(rows, kpi, "all", periods).empty]
+    if not shown:
+        return None
+    figure = go.Figure(layout=layout(
+        hovermode="x unified", xaxis=month_axis(),
+        yaxis=percent_axis(tickformat=tickformat,
+                           title={"text": axis_title, "font": {"color": MUTED}}),
+    ))
+    for index, kpi in enumerate(shown):
+        colour = SERIES[index % len(SERIES)]
+        figure.add_trace(go.Scatter(
+            x=periods, y=series(rows, kpi, periods), name=kpis[kpi], mode="lines+markers",
+            marker={"size": 4}, line={"color": colour, "width": 2}, hovertemplate=hover,
+        ))
+        if kpi in thresholds:
+            add_target(figure, thresholds[kpi], f"{kpis[kpi].lower()} target "
+                       f"{threshold_text(kpi, thresholds[kpi].green)}")
+    return figure
+
+
+def segment_rates_figure(
+    rows: pd.DataFrame,
+    kpi: str,
+    dimension: str,
+    periods: list[str],
+    *,
+    whole: str,
+    threshold: Threshold | None = None,
+    tickformat: str = ".0%",
+    hover: str = "%{y:.1%}",
+) -> go.Figure | None:
+    """A rate per month for the whole book and each segment of `dimension`, with the
+    target."""
+    traces = segment_lines(rows, kpi, dimension, periods, whole=whole, hover=hover)
+    if not traces:
+        return None
+    figure = go.Figure(traces, layout=layout(
+        hovermode="x unified", xaxis=month_axis(), yaxis=percent_axis(tickformat=tickformat),
+    ))
+    if threshold is not None:
+        add_target(figure, threshold, f"target {percent_text(threshold.green)}")
+    return figure
+
+
+def multi_tenant_figure(rows: pd.DataFrame, periods: list[str]) -> go.Figure | None:
+    """Shared hosting per month: noisy-neighbour days and p95 CPU as rates, isolation
+    breaches as bars on their own axis."""
+    rates = {"noisy_neighbor_rate": "Noisy-neighbour days",
+             "shared_cpu_utilization": "Shared CPU p95"}
+    shown = [kpi for kpi in rates if not kpi_slice(rows, kpi, "all", periods).empty]
+    breaches = not kpi_slice(rows, "isolation_breaches", "all", periods).empty
+    if not shown and not breaches:
+        return None
+
+    figure = go.Figure(layout=layout(
+        hovermode="x unified", xaxis=month_axis(), yaxis=percent_axis(rangemode="tozero"),
+        yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False,
+                "title": {"text": "breaches", "font": {"color": MUTED}}, "dtick": 1},
+        margin={"l": 64, "r": 56, "t": 16, "b": 48},
+    ))
+    if breaches:
+        figure.add_trace(go.Bar(
+            x=periods, y=series(rows, "isolation_breaches", periods), name="Isolation breaches",
+            yaxis="y2", marker={"color": STATUS_COLOURS["red"]}, opacity=0.55,
+            hovertemplate="%{y:,.0f}",
+        ))
+    for kpi, colour in zip(shown, (AMBER, PRIMARY), strict=False):
+        figure.add_trace(go.Scatter(
+            x=periods, y=series(rows, kpi, periods), name=rates[kpi], mode="lines+markers",
+            marker={"size": 4}, line={"color": colour, "width": 2}, hovertemplate="%{y:.1%}",
+        ))
+    return figure
+
+
+def cost_to_serve_figure(account_costs: pd.DataFrame, currency: str) -> go.Figure | None:
+    """Each account's cost to serve in the month, a box per deployment model (the box is
+    the middle half, the line the median, the dashed line the mean)."""
+    if account_costs.empty:
+        return None
+    figure = go.Figure(layout=layout(
+        showlegend=False,
+        yaxis={"gridcolor": GRID, "tickformat": "~s", "rangemode": "tozero",
+               "title": {"text": f"{currency} per account", "font": {"color": MUTED}}},
+    ))
+    models = account_costs.groupby("deployment_model")["value"]
+    for index, (model, costs) in enumerate(models):
+        figure.add_trace(go.Box(
+            y=costs.tolist(), name=f"{segment_label('deployment_model', str(model))} "
+            f"({len(costs):,})",
+            boxmean=True, boxpoints="outliers", marker={"color": SERIES[index % len(SERIES)],
+                                                         "size": 4},
+            line={"color": SERIES[index % len(SERIES)]},
+            hovertemplate="%{y:,.0f} " + currency + "<extra></extra>",
+        ))
+    figure.update_traces(selector={"type": "box"}, whiskerwidth=0.4)
+    return figure
+
