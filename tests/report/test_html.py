@@ -63,7 +63,7 @@ def test_an_empty_value_shows_a_dash_and_no_data_never_zero(page: Node) -> None:
     tile = _tile(page, "renewal_rate")
 
     assert tile.find("p", cls="tile-value").text() == "—"
-    assert tile.find("p", cls="change").text() == "no data"
+    assert tile.find("p", cls="change").text() == "none to measure this month"
     assert "0" not in tile.find("p", cls="tile-value").text()
     assert "status-none" in tile.classes
 

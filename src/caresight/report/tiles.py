@@ -152,7 +152,9 @@ def empty_reason(kpis: list[str], unavailable: dict[str, str]) -> str:
     if missing and len(missing) == len(kpis):
         tables = table_list(", ".join(missing))
         return f"no data: the dataset has no {tables}"
-    return "no data"
+    # The tables are there: the month had nothing to measure (no renewal fell due, no
+    # environment became ready), which is not the same as missing data.
+    return "none to measure this month"
 
 
 def _status_word(status: str | None, has_target: bool) -> str:
