@@ -38,8 +38,17 @@ def test_a_file_overrides_only_the_keys_it_names(tmp_path: Path) -> None:
         ("[revenue]\nforecast_lead = 3", "forecast_lead"),
         ("[thresholds]\nnot_a_kpi = { green = 1, amber = 0 }", "not_a_kpi"),
         ("reporting_currency = ", "not valid TOML"),
+        ("[platform]\nnoisy_neighbour_cpu_share = 0.3",
+         "noisy_neighbour_cpu_share: is not a configuration key; did you mean "
+         "noisy_neighbor_cpu_share\\?"),
+        ('reporting_curency = "EUR"', "did you mean reporting_currency\\?"),
+        ('[adoption]\ndependency_categories = "how_to"', "should be a list in square brackets"),
+        ("[platform]\ndegraded_weight = 2", "degraded_weight: Input should be less than"),
+        ("[costs]\nsuccess_cost_per_tier = { standard = -1.0 }", "must be 0 or more"),
     ],
-    ids=["unknown-zone", "bad-currency", "unknown-key", "unknown-kpi", "broken-toml"],
+    ids=["unknown-zone", "bad-currency", "unknown-key", "unknown-kpi", "broken-toml",
+         "misspelt-key-in-a-section", "misspelt-top-level-key", "string-for-a-list",
+         "weight-above-one", "negative-cost"],
 )
 def test_a_bad_file_is_refused_with_the_key_named(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "bad.toml"

@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from caresight import __version__
@@ -147,6 +148,13 @@ def compute(
     )
     for kpi, missing in sorted(result.unavailable.items()):
         console.print(f"  no data for {kpi}: the dataset has no {', '.join(missing)}")
+    _print_notices(result.notices)
+
+
+def _print_notices(notices: list[str]) -> None:
+    """What matched nothing in the data: worth a look, but not an error."""
+    for notice in notices:
+        console.print(f"[yellow]Check:[/yellow] {escape(notice)}", highlight=False)
 
 
 class OutputFormat(StrEnum):
@@ -316,6 +324,7 @@ def demo(
         load_dataset(store, data_dir, settings, progress=progress)
         result = compute_kpis(store, settings, progress=progress)
         console.print(f"KPIs: {result.rows:,} values of {len(result.computed)} KPIs.")
+        _print_notices(result.notices)
         write_report(store, settings, report_path)
 
     console.print(f"The report is at {report_path.resolve()}")

@@ -65,7 +65,9 @@ class PlatformSettings(_Section):
 
 class CostSettings(_Section):
     support_cost_per_ticket: float = Field(25.0, ge=0)
-    success_cost_per_tier: dict[str, float] = Field(default_factory=dict)
+    success_cost_per_tier: dict[str, float] = Field(
+        default_factory=lambda: {"standard": 40.0, "premium": 120.0, "enterprise": 350.0}
+    )
     default_success_cost: float = Field(0.0, ge=0)
 
     @field_validator("success_cost_per_tier")
@@ -175,11 +177,29 @@ def _explain(path: str, exc: ValidationError) -> str:
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = "is not a configuration key (defaults.toml lists them all)"
+            message = "is not a configuration key" + _suggest_key(error["loc"])
+        elif error["type"] in ("tuple_type", "list_type"):
+            message = 'should be a list in square brackets, such as ["how_to", "access"]'
         given = error.get("input")
         shown = "" if isinstance(given, dict) else f" (got {given!r})"
         lines.append(f"  {key}: {message}{shown}")
     return "\n".join(lines)
+
+
+def _suggest_key(loc: tuple[str | int, ...]) -> str:
+    """A close known key for a misspelt one, found in the section the key was given in."""
+    from difflib import get_close_matches
+
+    model: type[BaseModel] = Config
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return " (defaults.toml lists them all)"
+        model = annotation
+    close = get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"{hint} (defaults.toml lists them all)"
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> Config:

@@ -407,13 +407,17 @@ def test_training_has_no_role_rows_without_users(compute: ComputeFn) -> None:
 #     is 04-14). u1 and u2 work in May, only u1 in June.
 #   B went live on 03-10 (early life until 06-08): never counted before July.
 #   C has not gone live: left out, not counted as zero.
+#   D went live with A but nobody used it in June: its ticket has no users to be counted
+#     per, so D is left out rather than inflating the book's rate.
 SUPPORT = {
-    "accounts": [account("A"), account("B"), account("C", region="apac")],
-    "subscription_lines": lines_for("A", "B", "C"),
+    "accounts": [account("A"), account("B"), account("C", region="apac"), account("D")],
+    "subscription_lines": lines_for("A", "B", "C", "D"),
     "implementations": [
         onboarding("A", "2024-01-15"), onboarding("B", "2024-03-10"), onboarding("C", None),
+        onboarding("D", "2024-01-15"),
     ],
-    "users": [user("A", "u1"), user("A", "u2"), user("B", "u1"), user("C", "u1")],
+    "users": [user("A", "u1"), user("A", "u2"), user("B", "u1"), user("C", "u1"),
+              user("D", "d1")],
     "workflow_events": [
         event("A", "u1", "2024-05-02T10:00:00"), event("A", "u2", "2024-05-03T10:00:00"),
         event("A", "u1", "2024-06-03T10:00:00"), event("B", "u1", "2024-06-03T10:00:00"),
@@ -427,6 +431,7 @@ SUPPORT = {
         ticket("t5", "A", "2024-06-10T10:00:00", "how_to"),
         ticket("t6", "B", "2024-06-10T10:00:00", "how_to"),
         ticket("t7", "C", "2024-06-10T10:00:00", "how_to"),
+        ticket("t8", "D", "2024-06-11T10:00:00", "how_to"),
     ],
 }
 
@@ -466,6 +471,14 @@ def test_an_account_not_live_is_left_out_of_support_dependency(support: Computed
     assert not support.has("support_dependency", "2024-06", "account", "C")
 
 
+def test_an_account_without_active_users_is_left_out_of_support_dependency(
+    support: Computed,
+) -> None:
+    # With D, June would read (1 + 1) tickets / 1 user = 200 per 100 users.
+    assert not support.has("support_dependency", "2024-06", "account", "D")
+    assert support.row("support_dependency", "2024-06")["numerator"] == 1
+
+
 # --- business reviews --------------------------------------------------------------------
 
 
@@ -488,6 +501,8 @@ REVIEWS = {
         review("r4", "2024-03-25", None),  # never held
         review("r5", "2024-06-20", "2024-07-02", True),  # held after as_of
         review("r6", "2024-07-05", None),  # due after as_of
+        review("r7", "2024-03-30", "2024-02-29"),  # 30 days early: within
+        review("r8", "2024-03-31", "2024-02-29"),  # 31 days early: not the review due
     ],
 }
 
@@ -501,8 +516,9 @@ def reviews(tmp_path_factory: pytest.TempPathFactory) -> Computed:
 @pytest.mark.parametrize(
     ("kpi", "period", "numerator", "denominator"),
     [
-        # Due in March: r1..r4; within 30 days: r1 (30 days) and r3 (early); r2 took 31.
-        pytest.param("ebr_completion", "2024-03", 2, 4, id="completion-30-days-in-31-out"),
+        # Due in March: r1..r4, r7, r8; within 30 days either side: r1 (30 days late), r3
+        # (5 days early) and r7 (30 days early); r2 took 31, r8 came 31 days early.
+        pytest.param("ebr_completion", "2024-03", 3, 6, id="completion-30-days-in-31-out"),
         # Due in June: r5, held only after as_of.
         pytest.param("ebr_completion", "2024-06", 0, 1, id="held-after-as-of-is-not-held"),
         # Held in March: r1 (no sponsor) and r3 (sponsor).

@@ -127,6 +127,8 @@ PROJECT_BOOK = {
         assignment("A", "u4", "2024-02-01", "2024-03-11"),  # on PA's go-live day
         assignment("A", "u5", "2024-02-01", "2024-03-20"),  # after PA's go-live
         assignment("A", "u6", "2024-03-15", "2024-04-01"),  # assigned after PA's go-live
+        assignment("B", "b1", "2024-02-15", "2024-03-01"),  # before PB's go-live
+        assignment("E", "e1", "2024-03-01", "2024-03-20"),  # before PE's go-live
     ],
 }
 
@@ -192,8 +194,10 @@ def gates(project_store: Path) -> pd.DataFrame:
         # ignored. PB and PE require nothing.
         pytest.param("integration_readiness", "2024-03", 1 / 2, id="integrations-march"),
         pytest.param("integration_readiness", "2024-05", 1 / 1, id="integrations-may"),
-        # PA: u1-u5 assigned by 03-11, u1-u4 completed by then (u4 on the day).
-        pytest.param("training_before_go_live", "2024-03", 4 / 5, id="training-march"),
+        # PA: u1-u5 assigned by 03-11, u1-u4 completed by then (u4 on the day); PB's b1
+        # and PE's e1 assigned and completed before their go-lives.
+        pytest.param("training_before_go_live", "2024-03", (4 + 1 + 1) / (5 + 1 + 1),
+                     id="training-march"),
         # PX (A again): all six assigned and completed by 05-10.
         pytest.param("training_before_go_live", "2024-05", 6 / 6, id="training-may"),
         # March: PB passes, PA and PE fail a gate each or more.
@@ -320,11 +324,32 @@ def test_project_gates_lists_several_failed_gates_in_order(gates: pd.DataFrame) 
 
 
 def test_a_gate_with_nothing_to_measure_is_met(gates: pd.DataFrame) -> None:
-    # PB has no batches, integrations, assignments or milestones before its go-live.
+    # PB has no batches, integrations or milestones before its go-live.
     pb = gates.loc["PB"]
     assert pb[["data_migration_acceptance", "integration_readiness",
-               "training_before_go_live", "milestone_adherence"]].isna().all()
+               "milestone_adherence"]].isna().all()
+    assert pb["training_before_go_live"] == 1 / 1
     assert (pb["passed_all"], pb["failed_gates"]) == (True, "")
+
+
+def test_a_project_live_without_any_training_fails_the_training_gate(tmp_path: Path) -> None:
+    # Z's users were assigned nothing by its go-live; only Y's were.
+    tables = {
+        "accounts": [account("Z"), account("Y")],
+        "subscription_lines": [line("z1", "Z", "2024-01-01", 100)],
+        "implementations": [project("PZ", "Z", "2024-03-11"), project("PY", "Y", "2024-03-11")],
+        "milestones": [], "data_migrations": [], "integrations": [],
+        "training": [assignment("Y", "y1", "2024-02-01", "2024-03-01")],
+    }
+    got = compute_on(tmp_path / "untrained.duckdb", tables, "2024-06-30")
+    with Store(tmp_path / "untrained.duckdb", read_only=True) as store:
+        rows = store.con.execute(
+            "SELECT project_id, training_before_go_live, passed_all, failed_gates "
+            "FROM project_gates ORDER BY project_id"
+        ).fetchall()
+
+    assert rows == [("PY", 1.0, True, ""), ("PZ", None, False, "training_before_go_live")]
+    assert got.value("stage_gate_pass_rate", "2024-03") == 1 / 2
 
 
 def test_gate_thresholds_come_from_the_configuration(tmp_path: Path) -> None:

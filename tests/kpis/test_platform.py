@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from factories import account, line
-from kpis.computing import Computed, compute_on
+from kpis.computing import Computed, ComputeFn, compute_on
 
 MARCH = 31 * 1440
 DAY = 1440
@@ -589,3 +589,196 @@ def test_incidents_by_cause_per_segment(operations: Computed) -> None:
     assert operations.value(
         "incidents_by_cause", "2024-03", "environment:cause_owner", "S2:customer"
     ) == 1
+
+
+# --- tenancy starting mid-way ------------------------------------------------------------------
+#
+# Reported in New York, measured on 2024-03-31; periods January to March 2024. February
+# 2024 has 29 x 1440 = 41760 local minutes, March 31 x 1440 - 60 = 44580 (clocks change
+# on 03-10). Environment E (multi-tenant) hosts A (contract 2020, standard) and J (gold,
+# contract 2024-03-15, so a tenant from March).
+#   i1  names J, local 02-05 00:00-10:00: before J's tenancy
+#   i2  names J, local 02-29 23:00 to 03-01 02:00: starts in February locally (March in
+#       UTC), so it is the whole environment's in both months
+#   i3  names J, local 03-20 00:00-01:00: J's own
+
+NY_FEBRUARY = 29 * 1440
+NY_MARCH = 31 * 1440 - 60
+TENANCY_TABLES: dict[str, list[dict]] = {
+    "accounts": [
+        account("A", environment_id="E"),
+        account("J", environment_id="E", service_tier="gold", contract_signed_on="2024-03-15"),
+    ],
+    "subscription_lines": [line("l1", "A", "2024-01-01", 100)],
+    "environments": [environment("E", EARLY, deployment_model="multi_tenant")],
+    "incidents": [
+        incident("i1", "E", "2024-02-05 05:00:00", "2024-02-05 15:00:00", account_id="J"),
+        incident("i2", "E", "2024-03-01 04:00:00", "2024-03-01 07:00:00", account_id="J"),
+        incident("i3", "E", "2024-03-20 04:00:00", "2024-03-20 05:00:00", account_id="J"),
+    ],
+    "tenant_usage": [
+        usage("E", "A", "2024-02-10", 0.1),
+        usage("E", "J", "2024-02-10", 0.5),  # before J's tenancy
+        usage("E", "J", "2024-03-10", 0.5),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def tenancy(tmp_path_factory: pytest.TempPathFactory) -> Computed:
+    path = tmp_path_factory.mktemp("tenancy") / "tenancy.duckdb"
+    return compute_on(
+        path, TENANCY_TABLES, as_of="2024-03-31", reporting_timezone="America/New_York"
+    )
+
+
+def test_incident_naming_a_future_tenant_is_the_environments_downtime(
+    tenancy: Computed,
+) -> None:
+    # February: i1 10 h = 600 min and i2's first hour, 60 min, both the whole environment's.
+    row = tenancy.row("uptime", "2024-02", "environment", "E")
+    assert row["denominator"] == pytest.approx(NY_FEBRUARY)
+    assert row["numerator"] == pytest.approx(NY_FEBRUARY - (600 + 60))
+    assert tenancy.value("uptime", "2024-02") == pytest.approx(1 - 660 / NY_FEBRUARY)
+
+
+def test_incident_naming_a_future_tenant_reaches_the_current_tenants(
+    tenancy: Computed,
+) -> None:
+    # A, the only tenant in February, sees i1 and i2's first hour; J is not yet a tenant.
+    assert tenancy.value("uptime", "2024-02", "account", "A") == pytest.approx(
+        1 - (600 + 60) / NY_FEBRUARY
+    )
+    assert not tenancy.has("uptime", "2024-02", "account", "J")
+
+
+def test_incident_keeps_the_scope_of_its_local_start_month(tenancy: Computed) -> None:
+    # i2 began on local 02-29, before J's tenancy: its March part, 00:00-02:00 = 120 min,
+    # is still the whole environment's, so A sees it too. J adds i3's 60 min of its own;
+    # the environment is the mean of its two tenants, (120 + 180) / 2.
+    assert tenancy.value("uptime", "2024-03", "account", "A") == pytest.approx(
+        1 - 120 / NY_MARCH
+    )
+    assert tenancy.value("uptime", "2024-03", "account", "J") == pytest.approx(
+        1 - (120 + 60) / NY_MARCH
+    )
+    assert tenancy.value("uptime", "2024-03", "environment", "E") == pytest.approx(
+        1 - (120 + 180) / 2 / NY_MARCH
+    )
+
+
+def test_incident_before_a_tenancy_counts_in_the_current_tenants_segments(
+    tenancy: Computed,
+) -> None:
+    # February: i1 and i2 started (local), on E's one environment. They count for A's
+    # standard tier, not J's gold one, which has no environment before March.
+    assert tenancy.row("incident_rate", "2024-02")["numerator"] == 2
+    assert tenancy.row("incident_rate", "2024-02", "service_tier", "standard")["numerator"] == 2
+    gold = tenancy.row("incident_rate", "2024-02", "service_tier", "gold")
+    assert (gold["numerator"], gold["denominator"], gold["value"]) == (0, 0, None)
+    # Resolved in February: i1, 10 h; counted for the standard tier too.
+    assert tenancy.value("mttr_hours", "2024-02") == pytest.approx(10)
+    assert tenancy.value("mttr_hours", "2024-02", "service_tier", "standard") == (
+        pytest.approx(10)
+    )
+
+
+def test_tenant_days_before_a_tenancy_count_in_none_of_its_segments(
+    tenancy: Computed,
+) -> None:
+    # February tenant-days: A 0.1 and J 0.5 (above 0.25) on E: 1 of 2 for the platform;
+    # J's day is not yet gold's, so gold has no tenant-days (empty, not 0).
+    assert tenancy.value("noisy_neighbor_rate", "2024-02") == pytest.approx(1 / 2)
+    gold = tenancy.row("noisy_neighbor_rate", "2024-02", "service_tier", "gold")
+    assert (gold["denominator"], gold["value"]) == (0, None)
+    # From March J's days are gold's: 1 of 1.
+    assert tenancy.value("noisy_neighbor_rate", "2024-03", "service_tier", "gold") == 1
+
+
+# --- upgrade coordination -----------------------------------------------------------------------
+#
+# Measured on 2024-03-31 (UTC). Version v2 first reaches a multi-tenant environment on
+# 03-01 00:00 (M1); the 14-day window closes 03-15 00:00, a 7-day one 03-08 00:00.
+#   M1  upgraded 03-01
+#   M2  failed 03-03, upgraded 03-10
+#   M3  never attempted
+#   M4  retired 03-05, before either close
+#   M5  ready 03-20, after either close
+#   M6  ready 03-12: after the 7-day close, before the 14-day one; never attempted, so
+#       built on v2 and not expected to upgrade
+#   M7  ready 03-05, inside both windows, upgraded late on 03-20: it needed v2
+#   DED dedicated, upgraded 02-20: neither opens the window nor counts
+
+UPGRADE_TABLES: dict[str, list[dict]] = {
+    "accounts": [account("A", environment_id="M1")],
+    "subscription_lines": [line("l1", "A", "2024-01-01", 100)],
+    "environments": [
+        environment("M1", EARLY, deployment_model="multi_tenant"),
+        environment("M2", EARLY, deployment_model="multi_tenant"),
+        environment("M3", EARLY, deployment_model="multi_tenant"),
+        environment("M4", EARLY, deployment_model="multi_tenant",
+                    retired_at="2024-03-05 00:00:00"),
+        environment("M5", "2024-03-20 00:00:00", deployment_model="multi_tenant"),
+        environment("M6", "2024-03-12 00:00:00", deployment_model="multi_tenant"),
+        environment("M7", "2024-03-05 00:00:00", deployment_model="multi_tenant"),
+        environment("DED", EARLY),
+    ],
+    "deployments": [
+        deployment("u1", "M1", "2024-03-01 00:00:00", "upgrade", "v2"),
+        deployment("u2", "M2", "2024-03-03 00:00:00", "upgrade", "v2", "failed"),
+        deployment("u3", "M2", "2024-03-10 00:00:00", "upgrade", "v2"),
+        deployment("u4", "DED", "2024-02-20 00:00:00", "upgrade", "v2"),
+        deployment("u5", "M7", "2024-03-20 00:00:00", "upgrade", "v2"),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def upgrades(tmp_path_factory: pytest.TempPathFactory) -> Computed:
+    path = tmp_path_factory.mktemp("upgrades") / "upgrades.duckdb"
+    return compute_on(path, UPGRADE_TABLES, as_of="2024-03-31")
+
+
+def test_upgrade_coordination_counts_environments_existing_through_the_window(
+    upgrades: Computed,
+) -> None:
+    # Through 03-01 .. 03-15: M1 M2 M3, and M7 (ready inside, but upgraded later, so it
+    # needed v2); M4 retired, M5 not ready, M6 built inside it. Upgraded by 03-15: M1 M2.
+    row = upgrades.row("upgrade_coordination", "2024-03")
+    assert (row["numerator"], row["denominator"]) == (2, 4)
+    assert row["value"] == pytest.approx(2 / 4)
+    # M4, M5 and M6 existed in March, so they have rows, but nothing to coordinate.
+    for absent in ("M4", "M5", "M6"):
+        row = upgrades.row("upgrade_coordination", "2024-03", "environment", absent)
+        assert (row["denominator"], row["value"]) == (0, None)
+
+
+def test_environment_never_upgraded_counts_against(upgrades: Computed) -> None:
+    row = upgrades.row("upgrade_coordination", "2024-03", "environment", "M3")
+    assert (row["numerator"], row["denominator"], row["value"]) == (0, 1, 0)
+
+
+def test_failed_attempt_then_success_within_the_window_is_coordinated(
+    upgrades: Computed,
+) -> None:
+    row = upgrades.row("upgrade_coordination", "2024-03", "environment", "M2")
+    assert (row["numerator"], row["denominator"], row["value"]) == (1, 1, 1)
+
+
+def test_dedicated_environments_neither_open_nor_join_the_window(upgrades: Computed) -> None:
+    # DED's 02-20 upgrade would close a window on 03-05 with M1 M2 M3 M4; it does not.
+    row = upgrades.row("upgrade_coordination", "2024-03", "environment", "DED")
+    assert (row["denominator"], row["value"]) == (0, None)
+    assert upgrades.value("upgrade_coordination", "2024-02") is None
+
+
+def test_upgrade_window_is_configurable(compute: ComputeFn) -> None:
+    # 7 days: the window closes 03-08 00:00. Expected: M1 M2 M3 and M7 (ready 03-05,
+    # upgraded later); M6 is ready only on 03-12. Upgraded by then: M1 (M2 only failed).
+    computed = compute(
+        as_of="2024-03-31", settings={"platform": {"upgrade_window_days": 7}},
+        **UPGRADE_TABLES,
+    )
+    row = computed.row("upgrade_coordination", "2024-03")
+    assert (row["numerator"], row["denominator"]) == (1, 4)
+    assert computed.value("upgrade_coordination", "2024-03", "environment", "M2") == 0

@@ -153,10 +153,11 @@ def test_gate_failures_are_shares_of_each_partners_go_lives_in_the_window(page: 
     panels = {a["text"]: trace for a, trace in
               zip(figure["layout"]["annotations"], figure["data"], strict=True)}
 
-    # In the window: Beacon 4 go-lives (pj-1 to pj-4), the platform team 2, 6 in all;
-    # pj-0 (May 2024) and pj-7 (June 2025) are outside. Lowest pass rate first, all
-    # projects last.
-    rows = ["Beacon <Group> (4)", "Platform team (2)", "All projects"]
+    # In the window: Beacon 4 go-lives (pj-1 to pj-4, pj-3 an expansion), the platform team
+    # 2, 6 in all; pj-0 (May 2024) and pj-7 (June 2025) are outside. Lowest pass rate
+    # first, all projects last.
+    rows = ["Beacon <Group> (3 onb. + 1 exp.)", "Platform team (2 onb. + 0 exp.)",
+            "All projects (5 onb. + 1 exp.)"]
     shares = {title: list(zip(trace["y"], trace["x"], strict=True))
               for title, trace in panels.items()}
     assert shares == {
@@ -173,6 +174,17 @@ def test_gate_failures_are_shares_of_each_partners_go_lives_in_the_window(page: 
     }
     # The hover gives the counts: 2 of 4 Beacon go-lives failed migration.
     assert panels["Failed: migration"]["customdata"] == [[2, 4], [0, 2], [2, 6]]
+
+
+def test_gates_caption_counts_the_go_lives_of_each_kind(page: Node) -> None:
+    caption = page.find("div", data_chart="partner-gates").find("p", cls="caption").text()
+
+    # pj-1 to pj-4 and pj-5, pj-6: 6 go-lives, pj-3 the one expansion project.
+    assert caption.startswith(
+        "6 go-lives Jun 2024 to May 2025: 5 onboarding (onb.) and 1 expansion (exp.) "
+        "projects, in brackets for each partner; the onboarding charts above count the "
+        "onboarding ones only."
+    )
 
 
 def test_gate_thresholds_come_from_the_configuration(page: Node) -> None:
@@ -233,6 +245,49 @@ def test_time_to_value_starts_with_the_first_month_of_results(page: Node) -> Non
     assert p50["x"][-1] == "2025-05"
     assert p50["y"][-2:] == [40, 30]
     assert _trace(figure, "p90")["y"][-2:] == [70, 60]
+
+
+def test_time_to_value_names_the_panels_without_values(page: Node) -> None:
+    caption = page.find("div", data_chart="time-to-value").find("p", cls="caption").text()
+
+    # Only first workflows have values (April and May); the other two KPIs' tables are
+    # there, but no account reached those steps.
+    assert [a["text"] for a in _figure(page, "time-to-value")["layout"]["annotations"]] == [
+        "First workflow (from signature)",
+    ]
+    assert caption == (
+        "Days from contract signature to the first workflow, for the accounts that reached "
+        "the step in the month, over the 13 months to May 2025: the median (p50) and the "
+        "slowest tenth (p90). No stable-usage or first-expansion panels: no account reached "
+        "these steps in the months shown."
+    )
+
+
+def test_time_to_value_without_workflow_events_says_which_panels_are_missing(
+    tmp_path: Path, config: Config
+) -> None:
+    rows = [*book_rows(), kpi_value("days_to_first_expansion", "2025-06", 90.0, n=3),
+            kpi_value("days_to_first_expansion_p90", "2025-06", 200.0, n=3)]
+    store = write_kpi_store(
+        tmp_path / "no-events.duckdb", rows,
+        unavailable={"days_to_first_workflow": "accounts, workflow_events",
+                     "days_to_stable_usage": "workflow_events"},
+    )
+
+    page = parse(write_report(store, config, tmp_path / "r.html").read_text(encoding="utf-8"))
+
+    figure = _figure(page, "time-to-value")
+    assert [a["text"] for a in figure["layout"]["annotations"]] == [
+        "First expansion (from go-live)",
+    ]
+    caption = page.find("div", data_chart="time-to-value").find("p", cls="caption").text()
+    # The caption describes the one panel drawn, then names the two missing and why.
+    assert caption == (
+        "Days from go-live to the first expansion, for the accounts that reached the step in "
+        "the month, in June 2025: the median (p50) and the slowest tenth (p90). No "
+        "first-workflow panel: the dataset has no accounts, workflow_events. No stable-usage "
+        "panel: the dataset has no workflow_events."
+    )
 
 
 # Platform charts -----------------------------------------------------------------------------
@@ -372,7 +427,9 @@ def test_partner_and_segment_names_from_the_data_are_escaped(
     assert "</script><b>Odd</b>" not in html
     labels = _trace(_figure(parse(html), "onboarding-cycle-days"), "p50 (median)")["y"]
     assert labels == ["</script><b>Odd</b> (1)"]
-    assert _figure(parse(html), "partner-gates")["data"][0]["y"][0] == "</script><b>Odd</b> (1)"
+    assert _figure(parse(html), "partner-gates")["data"][0]["y"][0] == (
+        "</script><b>Odd</b> (1 onb. + 0 exp.)"
+    )
 
 
 def test_a_year_without_go_lives_says_so_for_each_partner_chart(

@@ -4,9 +4,10 @@ A dedicated environment's cost changes from month to month as it accumulates cus
 modules, and `environments` holds only its latest monthly_cost, so these customers'
 costs are written out: hosting is their environment's cost of the month, support is
 tickets times a cost per ticket, success a monthly cost by service tier, all pro-rated
-to the days in service. Multi-tenant customers get no rows: their cost is left to the
-product's allocation (their pool's monthly_cost split by tenant_usage, tickets and
-tier at the configured costs, which the constants here match), so a demo shows both.
+to the days in service (the month in progress counts whole, as the KPIs cost it).
+Multi-tenant customers get no rows: their cost is left to the product's allocation
+(their pool's monthly_cost split by tenant_usage, tickets and tier at the configured
+costs, which the constants here match), so a demo shows both.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from caresight.demo import catalogue as cat
 from caresight.demo.book import Book, service_months
 from caresight.demo.labels import names, take
 from caresight.demo.platform import Environments
-from caresight.demo.timeline import Window
+from caresight.demo.timeline import DAY, Window, days_between
 
 #: The shipped support_cost_per_ticket; success costs are catalogue.SUCCESS_COST.
 SUPPORT_COST_PER_TICKET = 25.0
@@ -30,7 +31,7 @@ def account_costs(book: Book, envs: Environments, tickets_per_month: np.ndarray,
     dedicated = book.dedicated[account]
     account, month, first, days = (v[dedicated] for v in (account, month, first, days))
     env = book.environment[account]
-    full_month = np.minimum(days / DAYS_PER_MONTH, 1.0)
+    full_month = np.minimum(_billed_days(first, days, window) / DAYS_PER_MONTH, 1.0)
     hosting = envs.monthly_cost(env, first) * full_month
     success = cat.SUCCESS_COST[book.tier[account]] * full_month
     support = SUPPORT_COST_PER_TICKET * tickets_per_month[account, month]
@@ -51,3 +52,13 @@ def account_costs(book: Book, envs: Environments, tickets_per_month: np.ndarray,
         "amount": np.round(amount, 2),
         "currency": names(("USD",), np.zeros(len(rows), dtype=np.int64)),
     }
+
+
+def _billed_days(first: np.ndarray, days: np.ndarray, window: Window) -> np.ndarray:
+    """Days of each month an account is costed for. The month in progress counts whole
+    when service runs to the last day of history, as the KPIs cost it (a month's MRR is
+    a whole month's), rather than the few days history has reached."""
+    last = first + (days - 1) * DAY
+    month_end = (first.astype("datetime64[M]") + 1).astype("datetime64[D]") - DAY
+    running = last == window.end
+    return np.where(running, days_between(month_end, first) + 1, days)

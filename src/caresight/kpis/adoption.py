@@ -485,7 +485,9 @@ def build_support_dependency(ctx: KpiContext) -> list[ir.Table]:
         active_n=joined.active_n.fill_null(0),
         account_n=ibis.literal(1),
     )
-    facts = ctx.materialise("support_dependency", facts)
+    # An account with no active user in the month has no rate of its own; its tickets
+    # over other accounts' users would inflate the segment's figure.
+    facts = ctx.materialise("support_dependency", facts.filter(facts.active_n > 0))
     return _ratio_rows(
         ctx, "support_dependency", facts, ["tickets_n", "active_n", "account_n"],
         lambda f: rate_parts(f.tickets_n, f.active_n / 100.0, f.account_n),
@@ -496,8 +498,8 @@ def build_support_dependency(ctx: KpiContext) -> list[ir.Table]:
 
 
 def build_business_reviews(ctx: KpiContext) -> list[ir.Table]:
-    """ebr_completion (reviews due in the month held within the grace days of due_on /
-    reviews due) and ebr_sponsor_attendance (reviews held in the month with the sponsor /
+    """ebr_completion (reviews due in the month held within the grace days either side of
+    due_on / reviews due) and ebr_sponsor_attendance (reviews held in the month with the sponsor /
     reviews held)."""
     import ibis
 
@@ -509,7 +511,13 @@ def build_business_reviews(ctx: KpiContext) -> list[ir.Table]:
     due = reviews.filter(reviews.due_on <= as_of).mutate(
         idx=month_index(reviews.due_on, first),
         due_n=ibis.literal(1),
-        held_n=_flag(held_by_as_of & (reviews.held_on <= reviews.due_on + grace)),
+        # Within the grace days on either side: a review held months early is not the
+        # one the cadence asked for.
+        held_n=_flag(
+            held_by_as_of
+            & (reviews.held_on >= reviews.due_on - grace)
+            & (reviews.held_on <= reviews.due_on + grace)
+        ),
     )
     held = reviews.filter(held_by_as_of).mutate(
         idx=month_index(reviews.held_on, first),

@@ -183,12 +183,13 @@ _KPI_LIST = (
     Kpi("support_dependency", _ADOPTION, "Support dependency", "per_100_users", "down",
         ("accounts", "implementations", "tickets", "users", "workflow_events"),
         "How-to, configuration and access tickets opened in the month by accounts at least "
-        "90 days past go-live, per 100 active users of those accounts in the month.",
+        "90 days past go-live and with an active user, per 100 active users of those "
+        "accounts in the month.",
         per_account=True),
     Kpi("ebr_completion", _ADOPTION, "EBR completion", "ratio", "up",
         ("accounts", "business_reviews"),
-        "Business reviews due in the month held within 30 days of their due day / reviews "
-        "due in the month.", per_account=True),
+        "Business reviews due in the month held within ebr_grace_days of their due day, "
+        "either side / reviews due in the month.", per_account=True),
     Kpi("ebr_sponsor_attendance", _ADOPTION, "EBR sponsor attendance", "ratio", "up",
         ("accounts", "business_reviews"),
         "Business reviews held in the month with the executive sponsor present / reviews "
@@ -277,7 +278,8 @@ _KPI_LIST = (
         "Projects going live in the month that met every go-live gate (migration "
         "acceptance, required integrations ready, training before go-live, milestone "
         "adherence, thresholds in [gates]) / projects going live in the month. A gate with "
-        "nothing to measure is met; the table project_gates names each project's failures."),
+        "nothing to measure is met, except training (none assigned by go-live fails); the "
+        "table project_gates names each project's failures."),
 
     # --- Platform reliability ---------------------------------------------------------------
     Kpi("uptime", _PLATFORM, "Uptime", "ratio", "up", ("environments", "incidents"),
@@ -355,9 +357,10 @@ _KPI_LIST = (
         "month."),
     Kpi("upgrade_coordination", _PLATFORM, "Upgrade coordination", "ratio", "up",
         ("environments", "deployments"),
-        "Upgrades of a version to multi-tenant environments: of the environments it was "
-        "deployed to by as_of, the share upgraded successfully within upgrade_window_days "
-        "of the first attempt, for versions whose window closes in the month."),
+        "Upgrades of a version to multi-tenant environments: of the multi-tenant "
+        "environments existing through its window (upgrade_window_days from the first "
+        "attempt), the share upgraded successfully by its close, for versions whose window "
+        "closes in the month. An environment never upgraded counts against."),
     Kpi("cost_to_serve", _PLATFORM, "Cost to serve", "currency", "down", ("accounts",),
         "Hosting + support + success (+ other) cost of the accounts paying in the month: "
         "from account_costs where given, "

@@ -19,8 +19,9 @@ maximum of the ends before it (the gaps-and-islands sweep; overlapping intervals
 once, and the order of equal starts does not matter). An incident still open on as_of
 runs to the end of the month, or of the measuring day in the month in progress.
 
-Tenants. An incident that names an account of its environment (see
-environments.scoped_incidents) counts for that tenant alone: the tenant's minutes are
+Tenants. An incident that names an account of its environment, started in or after the
+month that account became a tenant (see environments.scoped_incidents), counts for that
+tenant alone; one started before counts for the whole environment. The tenant's minutes are
 measured with the environment's own intervals plus its own incidents. The environment's
 downtime is the mean of its tenants' downtime (each tenant holds an equal share of the
 environment), so a tenant's own outage counts in full on a dedicated environment and

@@ -27,6 +27,7 @@ from caresight.errors import CaresightError
 from caresight.kpis import adoption, costs, fx, implementation, platform, renewals, revenue
 from caresight.kpis.catalog import KPI_AVAILABILITY_DDL, KPI_VALUES_DDL, RESULT_TABLES
 from caresight.kpis.group import KpiContext, KpiGroup
+from caresight.kpis.notices import notices
 from caresight.kpis.periods import month_spine, periods_table
 from caresight.kpis.segments import account_segments, segment_spine
 from caresight.store import Store
@@ -59,6 +60,8 @@ class ComputeResult:
     unavailable: dict[str, list[str]] = field(default_factory=dict)
     periods: int = 0
     rows: int = 0
+    #: Settings and names that matched nothing in the data (see kpis/notices.py).
+    notices: list[str] = field(default_factory=list)
 
 
 def compute_kpis(
@@ -181,7 +184,10 @@ def _compute(store: Store, config: Config, progress: ProgressFn | None) -> Compu
 
     _record_availability(ctx, computed, unavailable)
     store.set_meta(kpis_as_of=ctx.as_of.isoformat(), kpis_currency=config.reporting_currency)
-    return ComputeResult(computed, unavailable, len(ctx.period_list), rows)
+    found = notices(ctx, computed)
+    for notice in found:
+        log.info("notice: %s", notice)
+    return ComputeResult(computed, unavailable, len(ctx.period_list), rows, found)
 
 
 def _record_availability(

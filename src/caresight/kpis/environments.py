@@ -13,6 +13,10 @@ segments follow from those two:
   only, a whole-environment fact in the segments of every account on the environment
   (accounts.environment_id) from the month of its contract on, once per segment however
   many of its tenants share it.
+
+Tenancy starts in the month the account's contract was signed. Before then an account
+is no tenant: an incident naming it is the whole environment's (scoped_incidents), and
+any other fact of its own (a CPU-share day) counts in none of its segments.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from caresight.kpis.catalog import ACCOUNT_DIMENSIONS
+from caresight.kpis.localtime import local_date
 from caresight.kpis.periods import month_index
 from caresight.kpis.segments import ALL
 
@@ -97,15 +102,21 @@ def tenant_dimensions(ctx: KpiContext) -> ir.Table:
     return segments.filter(segments.dimension.isin(TENANT_DIMENSIONS))
 
 
-def tenancies(ctx: KpiContext) -> ir.Table:
-    """(account_id, environment_id, from_idx): the accounts on each environment, each a
-    tenant from the month its contract was signed (accounts carry no end of tenancy)."""
+def contract_months(ctx: KpiContext) -> ir.Table:
+    """(account_id, environment_id, from_idx): every account with the idx of the month
+    its contract was signed, from which it is a tenant of its environment (if any)."""
     accounts = ctx.table("accounts")
-    accounts = accounts.filter(accounts.environment_id.notnull())
     return accounts.select(
         "account_id", "environment_id",
         from_idx=month_index(accounts.contract_signed_on, ctx.period_list[0]),
     )
+
+
+def tenancies(ctx: KpiContext) -> ir.Table:
+    """(account_id, environment_id, from_idx): the accounts on each environment, each a
+    tenant from the month its contract was signed (accounts carry no end of tenancy)."""
+    months = contract_months(ctx)
+    return months.filter(months.environment_id.notnull())
 
 
 def environment_tenant_dimensions(ctx: KpiContext) -> ir.Table:
@@ -146,20 +157,27 @@ def platform_spine(ctx: KpiContext) -> ir.Table:
 
 def with_segments(ctx: KpiContext, facts: ir.Table) -> ir.Table:
     """`facts` (environment_id, tenant, idx, measures...) once per segment each row
-    counts in, with dimension and segment columns."""
+    counts in, with dimension and segment columns. A tenant's fact reaches its segments
+    only from the month its contract was signed."""
     import ibis
 
     columns = list(facts.columns)
     own = facts.join(environment_dimensions(ctx), "environment_id")
+
     whole = facts.filter(facts.tenant == WHOLE)
     reached = environment_tenant_dimensions(ctx)
     shared = whole.join(
         reached,
         [whole.environment_id == reached.environment_id, whole.idx >= reached.from_idx],
     )
+
     single = facts.filter(facts.tenant != WHOLE)
-    tenants = tenant_dimensions(ctx)
-    tenant = single.join(tenants, single.tenant == tenants.account_id)
+    signed = contract_months(ctx).select(_account=ibis._.account_id, _from_idx=ibis._.from_idx)
+    dimensions = tenant_dimensions(ctx)
+    tenants = dimensions.join(signed, dimensions.account_id == signed._account)
+    tenant = single.join(
+        tenants, [single.tenant == tenants.account_id, single.idx >= tenants._from_idx]
+    )
     return ibis.union(
         own.select(*columns, "dimension", "segment"),
         shared.select(*[whole[c] for c in columns], "dimension", "segment"),
@@ -211,21 +229,26 @@ def quantiles_by_platform_segment(
 
 
 def scoped_incidents(ctx: KpiContext) -> ir.Table:
-    """Incidents started by as_of, with `tenant`: the account they name when it is an
-    account on the incident's environment, else '' (the whole environment). An incident
-    naming an account of another environment cannot be placed on a tenant, so it counts
-    for the environment it names."""
+    """Incidents started by as_of, with `tenant`: the account they name when it is a
+    tenant of the incident's environment in the (local) month the incident started, else
+    '' (the whole environment). An incident naming an account of another environment, or
+    one whose tenancy had not begun, cannot be placed on a tenant, so it counts for the
+    environment it names; the whole incident follows its start month."""
     import ibis
 
     incidents = ctx.table("incidents")
     incidents = incidents.filter(incidents.started_at < ctx.period_list[-1].measure_end_utc)
-    accounts = ctx.table("accounts").select(
-        _tenant=ibis._.account_id, _tenant_env=ibis._.environment_id
+    started = incidents.mutate(
+        _started_idx=month_index(local_date(ctx, incidents.started_at), ctx.period_list[0])
     )
-    joined = incidents.left_join(
+    accounts = tenancies(ctx).select(
+        _tenant=ibis._.account_id, _tenant_env=ibis._.environment_id, _from_idx=ibis._.from_idx
+    )
+    joined = started.left_join(
         accounts,
-        [incidents.account_id == accounts._tenant,
-         incidents.environment_id == accounts._tenant_env],
+        [started.account_id == accounts._tenant,
+         started.environment_id == accounts._tenant_env,
+         started._started_idx >= accounts._from_idx],
     )
     build = joined.select(
         *incidents.columns, tenant=joined._tenant.fill_null(WHOLE)

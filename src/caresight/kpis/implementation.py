@@ -47,6 +47,10 @@ GATES = (
     "milestone_adherence",
 )
 
+#: Gates that fail when there is nothing to measure. No migration batch or required
+#: integration can be right for a project; no training at all before go-live cannot.
+_EVIDENCE_REQUIRED = ("training_before_go_live",)
+
 #: The detail table of per-project gate results (listed in catalog.DETAIL_TABLES).
 PROJECT_GATES = "project_gates"
 
@@ -471,14 +475,17 @@ def _failed_gates(met: dict[str, ir.BooleanValue]) -> ir.StringValue:
 
 def project_gates(ctx: KpiContext) -> ir.Table:
     """One row per project live by as_of: each gate's measure, whether it met its
-    threshold in [gates] (a gate with nothing to measure is met), passed_all and the
-    failed gates. Measures are compared at 9 decimals, as KPI statuses are."""
+    threshold in [gates], passed_all and the failed gates. A gate with nothing to measure
+    is met, except training: a project whose users were assigned no training by go-live
+    went live without it. Measures are compared at 9 decimals, as KPI statuses are."""
     import ibis
 
     measures = _gate_measures(ctx)
     thresholds = ctx.config.gates
     met = {
-        gate: measures[gate].isnull() | (measures[gate].round(9) >= getattr(thresholds, gate))
+        gate: (measures[gate].round(9) >= getattr(thresholds, gate)).fill_null(
+            gate not in _EVIDENCE_REQUIRED
+        )
         for gate in GATES
     }
     columns: dict[str, ir.Value] = {}

@@ -368,10 +368,12 @@ def _patch_rows(ctx: KpiContext, deployed: ir.Table) -> ir.Table:
 def _upgrade_rows(ctx: KpiContext) -> ir.Table:
     """upgrade_coordination. For each version upgraded to multi-tenant environments by
     as_of, the first attempt opens a window of upgrade_window_days; the version counts
-    in the month its window closes (once closed by as_of). Its environments are those
-    with an upgrade to it attempted by as_of; coordinated are those with a successful
-    one by the window's close. An environment first attempted after the close but
-    before as_of still joins the denominator, so a month's figure can fall later on."""
+    in the month its window closes (once closed by as_of). Its environments are the
+    multi-tenant environments existing through the window (ready when it opened and not
+    retired before it closed), whether or not an upgrade to it was attempted on them,
+    and those that became ready inside it and were upgraded to it at some point;
+    coordinated are those with a successful upgrade to it by the close. An environment left behind
+    counts against the version like one upgraded late."""
     import ibis
 
     last = ctx.period_list[-1]
@@ -380,21 +382,55 @@ def _upgrade_rows(ctx: KpiContext) -> ir.Table:
         (upgrades.kind == "upgrade") & (upgrades.deployed_at < last.measure_end_utc)
     )
     envs = ctx.table("environments")
-    shared = envs.filter(envs.deployment_model == "multi_tenant").select("environment_id")
-    upgrades = upgrades.join(shared, "environment_id")
+    shared = envs.filter(
+        (envs.deployment_model == "multi_tenant") & envs.ready_at.notnull()
+    ).select("environment_id", "ready_at", "retired_at")
+    upgrades = upgrades.join(shared.select("environment_id"), "environment_id")
 
     window = ibis.interval(days=ctx.config.platform.upgrade_window_days)
     first = upgrades.group_by("version").aggregate(first_at=upgrades.deployed_at.min())
     closes = _in_month(ctx, first.mutate(closes_at=first.first_at + window), "closes_at")
 
-    joined = upgrades.join(closes, "version")
-    on_time = (joined.outcome == "success") & (joined.deployed_at <= joined.closes_at)
-    per_environment = joined.group_by(["version", "environment_id", "idx"]).aggregate(
-        coordinated=_flag(on_time).max()
+    # Every multi-tenant environment existing when the window opened is expected to
+    # upgrade within it. One that became ready inside the window is expected only when an
+    # upgrade to the version was attempted there; otherwise it was built on that version.
+    attempted = upgrades.select(
+        _version=upgrades.version, _environment_id=upgrades.environment_id,
+        _attempted=ibis.literal(True),
+    ).distinct()
+    candidates = closes.join(
+        shared,
+        [
+            shared.ready_at <= closes.closes_at,
+            shared.retired_at.isnull() | (shared.retired_at > closes.closes_at),
+        ],
     )
-    facts = per_environment.select(
-        "environment_id", "idx", "coordinated", tenant=ibis.literal(WHOLE),
-        environments=ibis.literal(1, "int64"),
+    candidates = candidates.left_join(
+        attempted,
+        [
+            candidates.version == attempted._version,
+            candidates.environment_id == attempted._environment_id,
+        ],
+    )
+    expected = candidates.filter(
+        (candidates.ready_at <= candidates.first_at) | candidates._attempted.fill_null(False)
+    ).select("version", "environment_id", "idx", "closes_at")
+
+    done = upgrades.filter(upgrades.outcome == "success")
+    on_time = expected.join(
+        done,
+        [
+            expected.version == done.version,
+            expected.environment_id == done.environment_id,
+            done.deployed_at <= expected.closes_at,
+        ],
+    ).select(expected.version, expected.environment_id, coordinated=ibis.literal(1, "int64"))
+    on_time = on_time.distinct()
+
+    joined = expected.left_join(on_time, ["version", "environment_id"])
+    facts = joined.select(
+        expected.environment_id, expected.idx, tenant=ibis.literal(WHOLE),
+        environments=ibis.literal(1, "int64"), coordinated=joined.coordinated.fill_null(0),
     )
     sums = sum_by_platform_segment(ctx, facts, ["environments", "coordinated"])
     return kpi_rows(

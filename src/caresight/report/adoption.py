@@ -9,21 +9,34 @@ the gates the engine's per-project verdicts (project_gates) counted over the win
 
 from __future__ import annotations
 
+import pandas as pd
+
 from caresight.config import Config
 from caresight.kpis.catalog import kpis_in
 from caresight.kpis.implementation import GATES
 from caresight.report.adoption_figures import (
     GATE_TITLES,
+    TIME_TO_VALUE,
     gate_failures_figure,
     partner_durations_figure,
     partner_rates_figure,
     rate_bars_figure,
     time_to_value_figure,
+    time_to_value_panels,
 )
 from caresight.report.data import ADOPTION_SECTIONS, PARTNER_WINDOW, ReportData, months_ending
 from caresight.report.figures import has_values
 from caresight.report.labels import month_label, percent_text
-from caresight.report.sections import Chart, Section, chart, month_note, section_empty
+from caresight.report.sections import (
+    Chart,
+    Section,
+    chart,
+    missing_tables,
+    month_note,
+    months_text,
+    section_empty,
+    span_text,
+)
 from caresight.report.tiles import tile
 
 #: The tiles: adoption, time to value, then implementation.
@@ -47,7 +60,9 @@ def adoption_section(data: ReportData, config: Config, currency: str) -> Section
     kpis = [kpi.id for section in ADOPTION_SECTIONS for kpi in kpis_in(section)]
     title = "Adoption and onboarding"
     window = months_ending(data.ops.month, PARTNER_WINDOW)
-    span = f"{month_label(window[0], short=True)} to {month_label(data.ops.month, short=True)}"
+    # The window's months that have results: a window reaching back before the data began
+    # is named from its first month of results.
+    span = span_text(data.ops.months(PARTNER_WINDOW))
     subtitle = f"{month_note(data)} · partner charts {span}"
 
     empty = section_empty(
@@ -74,20 +89,60 @@ def adoption_section(data: ReportData, config: Config, currency: str) -> Section
 
 def _time_to_value(data: ReportData) -> Chart:
     periods = data.ops.months(TREND_WINDOW)
+    figure = time_to_value_figure(data.ops.rows, periods)
+    drawn = time_to_value_panels(data.ops.rows, periods) if figure is not None else []
     return chart(
         "time-to-value",
         "Time to value",
-        f"Days to each step for the accounts that reached it in the month, over the "
-        f"{len(periods)} months to {month_label(data.ops.month)}: the median (p50) and the "
-        "slowest tenth (p90). The first workflow counts from contract signature; stable "
-        "usage and the first expansion from go-live.",
-        time_to_value_figure(data.ops.rows, periods),
-        kpis=["days_to_first_workflow", "days_to_stable_usage", "days_to_first_expansion"],
+        _time_to_value_caption(data, periods, drawn),
+        figure,
+        kpis=list(TIME_TO_VALUE),
         unavailable=data.unavailable,
         otherwise="No account reached a first workflow, stable usage or a first expansion "
         "in the months shown.",
         wide=True,
     )
+
+
+#: Each time-to-value KPI's step, where its days count from, and its panel's short name.
+_STEPS = {
+    "days_to_first_workflow": ("the first workflow", "contract signature", "first-workflow"),
+    "days_to_stable_usage": ("stable usage", "go-live", "stable-usage"),
+    "days_to_first_expansion": ("the first expansion", "go-live", "first-expansion"),
+}
+
+
+def _time_to_value_caption(data: ReportData, periods: list[str], drawn: list[str]) -> str:
+    """What the drawn panels show, and which panels are missing and why; without any
+    panel, all three are described and the page says why none is drawn."""
+    described = drawn or list(TIME_TO_VALUE)
+    origins: dict[str, list[str]] = {}
+    for kpi in described:
+        step, origin, _ = _STEPS[kpi]
+        origins.setdefault(origin, []).append(step)
+    steps = " and ".join(f"from {origin} to {' and '.join(s)}" for origin, s in origins.items())
+    month = month_label(data.ops.month)
+    over = f"in {month}" if len(periods) == 1 else f"over the {months_text(len(periods))} " \
+        f"to {month}"
+    text = (f"Days {steps}, for the accounts that reached the step in the month, {over}: the "
+            "median (p50) and the slowest tenth (p90).")
+    if not drawn:
+        return text
+
+    # A panel is left out when the dataset lacks its tables, or when no account reached
+    # the step in the months shown; the reader is told which and why.
+    reasons: dict[str, list[str]] = {}
+    for kpi in TIME_TO_VALUE:
+        if kpi not in drawn:
+            missing = missing_tables([kpi], data.unavailable)
+            reasons.setdefault(missing, []).append(_STEPS[kpi][2])
+    for missing, names in reasons.items():
+        one = len(names) == 1
+        reason = (f"the dataset has no {missing}" if missing else
+                  f"no account reached {'this step' if one else 'these steps'} in the months "
+                  "shown")
+        text += f" No {' or '.join(names)} {'panel' if one else 'panels'}: {reason}."
+    return text
 
 
 def _partner_durations(data: ReportData, span: str) -> list[Chart]:
@@ -147,16 +202,31 @@ def _partner_gates(data: ReportData, config: Config, span: str) -> Chart:
     return chart(
         "partner-gates",
         "Which go-live gates fail, by delivery partner",
-        f"Projects (onboarding and expansion) that went live {span}, by delivery partner "
-        "(go-lives in brackets): the share that passed every go-live gate, and the share "
-        f"that failed each. A gate is passed at its threshold ({gates}) or when there was "
-        "nothing to measure.",
+        f"{_go_lives_text(data.ops.gate_failures, span)} By delivery partner: the share that "
+        "passed every go-live gate, and the share that failed each. A gate is passed at its "
+        f"threshold ({gates}) or when there was nothing to measure.",
         gate_failures_figure(data.ops.gate_failures, data.partner_names),
         kpis=["stage_gate_pass_rate"],
         unavailable=data.unavailable,
         otherwise="No data: the results have no project_gates table; compute the KPIs again."
         if missing else f"No project went live {span}.",
         wide=True,
+    )
+
+
+def _go_lives_text(gates: pd.DataFrame | None, span: str) -> str:
+    """The go-lives the gates chart counts, by kind: unlike the onboarding charts it counts
+    expansion projects too, and says so with the numbers, so the counts beside a partner
+    are not read as a contradiction. Without go-lives it counts nothing."""
+    if gates is None or gates.empty:
+        return f"Projects (onboarding and expansion) that went live {span}."
+    total, onboarding, expansion = (
+        int(gates[column].sum()) for column in ("go_lives", "onboarding", "expansion")
+    )
+    return (
+        f"{total:,} go-lives {span}: {onboarding:,} onboarding (onb.) and {expansion:,} "
+        "expansion (exp.) projects, in brackets for each partner; the onboarding charts "
+        "above count the onboarding ones only."
     )
 
 

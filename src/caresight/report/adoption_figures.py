@@ -55,13 +55,19 @@ GATE_TITLES = {
 _ROW = 28
 
 
-def time_to_value_figure(rows: pd.DataFrame, periods: list[str]) -> go.Figure | None:
-    """The median and p90 of each time-to-value KPI per month, a panel each."""
-    shown = [
+def time_to_value_panels(rows: pd.DataFrame, periods: list[str]) -> list[str]:
+    """The time-to-value KPIs with a value in `periods`: those the chart draws a panel of."""
+    return [
         kpi for kpi in TIME_TO_VALUE
         if not kpi_slice(rows, kpi, "all", periods).empty
         or not kpi_slice(rows, f"{kpi}_p90", "all", periods).empty
     ]
+
+
+def time_to_value_figure(rows: pd.DataFrame, periods: list[str]) -> go.Figure | None:
+    """The median and p90 of each time-to-value KPI per month, a panel each; the caption
+    names the panels left out (time_to_value_panels)."""
+    shown = time_to_value_panels(rows, periods)
     if not shown:
         return None
 
@@ -143,11 +149,11 @@ def gate_failures_figure(gates: pd.DataFrame | None, names: dict[str, str]) -> g
 
     book_label = "All projects"
     book = gates.drop(columns="delivery_partner").sum().to_frame().T
-    book.index = [book_label]
+    book.index = [f"{book_label} {_kinds(book.iloc[0])}"]
     partners = gates.set_index("delivery_partner")
     partners.index = [
-        f"{segment_label('delivery_partner', str(s), names)} ({_count(n)})"
-        for s, n in zip(partners.index, partners["go_lives"], strict=True)
+        f"{segment_label('delivery_partner', str(s), names)} {_kinds(row)}"
+        for s, row in partners.iterrows()
     ]
     # Worst pass rate at the top, all projects at the bottom.
     partners = partners.assign(_share=partners["passed_all"] / partners["go_lives"])
@@ -164,7 +170,8 @@ def gate_failures_figure(gates: pd.DataFrame | None, names: dict[str, str]) -> g
             x=share.tolist(),
             y=list(table.index),
             orientation="h",
-            marker={"color": [colour if label != book_label else INK for label in table.index]},
+            marker={"color": [INK if label == book.index[0] else colour
+                              for label in table.index]},
             text=[f"{v:.0%}" for v in share],
             textposition="outside",
             cliponaxis=False,
@@ -184,6 +191,12 @@ def gate_failures_figure(gates: pd.DataFrame | None, names: dict[str, str]) -> g
     figure.update_yaxes(automargin=True, categoryorder="array",
                         categoryarray=list(reversed(table.index)))
     return figure
+
+
+def _kinds(row: pd.Series) -> str:
+    """A row's go-lives by kind, '(47 onb. + 20 exp.)': the onboarding charts count the
+    onboarding ones only, and the label shows why this chart's counts are larger."""
+    return f"({_count(row['onboarding'])} onb. + {_count(row['expansion'])} exp.)"
 
 
 def partner_rates_figure(

@@ -91,8 +91,10 @@ _STATUSES = ("green", "amber", "red")
 class OpsData:
     """What the adoption and onboarding part and the platform part draw."""
 
-    #: The month they report: the latest full month (see last_full_month).
+    #: The month they report: the latest full month with results (see reported_month).
     month: str
+    #: `month` is the latest month and still in progress: the store has no full month.
+    in_progress: bool
     book: Book
     #: Every row of their KPIs except the per-account ones (columns of _ROW_COLUMNS).
     rows: pd.DataFrame
@@ -102,8 +104,9 @@ class OpsData:
     #: Each environment's deployment model, to label the environments' uptime.
     environment_models: dict[str, str]
     #: Projects that went live in the PARTNER_WINDOW months to `month`, counted per delivery
-    #: partner from project_gates: columns delivery_partner, go_lives, passed_all and, per
-    #: gate of GATES, the go-lives that failed it. None when the store has no project_gates.
+    #: partner from project_gates: columns delivery_partner, go_lives, onboarding and
+    #: expansion (go-lives of each kind), passed_all and, per gate of GATES, the go-lives
+    #: that failed it. None when the store has no project_gates.
     gate_failures: pd.DataFrame | None
 
     def months(self, count: int) -> list[str]:
@@ -163,7 +166,7 @@ def read_report_data(store_path: Path) -> ReportData:
             currency=store.meta("kpis_currency"),
             measured_on=store.meta("kpis_as_of"),
             partner_names=_partner_names(store),
-            ops=_ops_data(store, last_full_month(latest, store.meta("kpis_as_of"))),
+            ops=_ops_data(store, latest, store.meta("kpis_as_of")),
         )
 
 
@@ -198,23 +201,39 @@ def _unavailable(store: Store) -> dict[str, str]:
     return dict(rows)
 
 
+def in_progress(latest: str, measured_on: str | None) -> bool:
+    """Whether the latest month was still in progress: the store was measured in it,
+    before its last day."""
+    if measured_on is None or measured_on[:7] != latest:
+        return False
+    day = date.fromisoformat(measured_on)
+    return (day + timedelta(days=1)).month == day.month
+
+
 def last_full_month(latest: str, measured_on: str | None) -> str:
-    """The latest month, or the one before it while the latest is still in progress (the
-    store was measured before its last day).
+    """The latest month, or the one before it while the latest is still in progress.
 
     The adoption and platform parts count flows within the month (active users, incidents,
     deployments, costs): a few days of December are not December, and would read as a fall
     in every rate."""
-    if measured_on is None or measured_on[:7] != latest:
-        return latest
-    day = date.fromisoformat(measured_on)
-    return latest if (day + timedelta(days=1)).month != day.month else previous_month(latest)
+    return previous_month(latest) if in_progress(latest, measured_on) else latest
 
 
-def _ops_data(store: Store, month: str) -> OpsData:
+def reported_month(latest: str, measured_on: str | None, periods: pd.Series) -> str:
+    """The month the adoption and platform parts report: the last full month when it has
+    results (`periods`: the periods of their rows with a value), else the latest month,
+    even in progress. A store whose results begin in the month in progress has no full
+    month, and a month before the first result would report nothing."""
+    month = last_full_month(latest, measured_on)
+    return month if month == latest or (periods == month).any() else latest
+
+
+def _ops_data(store: Store, latest: str, measured_on: str | None) -> OpsData:
     rows = _ops_rows(store)
+    month = reported_month(latest, measured_on, rows.loc[rows["value"].notna(), "period"])
     return OpsData(
         month=month,
+        in_progress=month == latest and in_progress(latest, measured_on),
         book=Book.of(rows[rows["dimension"] == "all"]),
         rows=rows,
         account_costs=_account_costs(store, month),
@@ -259,7 +278,9 @@ def _gate_failures(store: Store, month: str) -> pd.DataFrame | None:
     window = months_ending(month, PARTNER_WINDOW)
     failed = ", ".join(f'count_if(NOT "{gate}_met") AS "{gate}"' for gate in GATES)
     return store.con.execute(
-        f"SELECT delivery_partner, count(*) AS go_lives, count_if(passed_all) AS passed_all, "
+        "SELECT delivery_partner, count(*) AS go_lives, "
+        "count_if(kind = 'onboarding') AS onboarding, count_if(kind = 'expansion') AS expansion, "
+        f"count_if(passed_all) AS passed_all, "
         f"{failed} FROM {PROJECT_GATES} WHERE period BETWEEN ? AND ? "
         "GROUP BY delivery_partner ORDER BY delivery_partner",
         [window[0], window[-1]],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from markupsafe import Markup
@@ -28,6 +28,7 @@ from caresight.report.data import (
     Bridge,
     ReportData,
     bridge_of,
+    in_progress,
     previous_month,
     read_report_data,
 )
@@ -105,7 +106,7 @@ def render_report(data: ReportData, config: Config, *, generated: datetime) -> s
         title=TITLE,
         as_of=month_label(data.latest),
         measured_on=_measured_on(data),
-        previous=month_label(previous_month(data.latest)),
+        previous=_compared_with(data),
         currency=currency,
         currency_note=_currency_note(data.currency, config.reporting_currency),
         generated=generated.strftime("%d %B %Y, %H:%M %Z").lstrip("0"),
@@ -128,13 +129,21 @@ def render_report(data: ReportData, config: Config, *, generated: datetime) -> s
     )
 
 
+def _compared_with(data: ReportData) -> str:
+    """What the headline's changes compare with: the month before, when there is one."""
+    before = previous_month(data.latest)
+    if before not in data.book.values.index:
+        return "nothing: this is the first month of results"
+    return f"against {month_label(before)}"
+
+
 def _measured_on(data: ReportData) -> str:
     """'measured on 15 June 2026 (month in progress)' when the store records the day."""
     if data.measured_on is None:
         return ""
     day = date.fromisoformat(data.measured_on)
     text = f"measured on {day.day} {day:%B %Y}"
-    if f"{day:%Y-%m}" == data.latest and (day + timedelta(days=1)).month == day.month:
+    if in_progress(data.latest, data.measured_on):
         text += " (month in progress)"
     return text
 

@@ -7,9 +7,11 @@ customer's own change is not read as a platform incident.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from caresight.config import Config
 from caresight.kpis.catalog import kpis_in
-from caresight.report.data import PLATFORM_SECTIONS, ReportData, kpi_slice, months_ending
+from caresight.report.data import PLATFORM_SECTIONS, ReportData, kpi_slice, value_at
 from caresight.report.figures import has_values
 from caresight.report.labels import month_label, percent_text
 from caresight.report.platform_figures import (
@@ -23,8 +25,16 @@ from caresight.report.platform_figures import (
     spread_figure,
     trend_figure,
 )
-from caresight.report.sections import Chart, Section, chart, month_note, section_empty
-from caresight.report.tiles import tile
+from caresight.report.sections import (
+    Chart,
+    Section,
+    chart,
+    month_note,
+    months_text,
+    section_empty,
+    span_text,
+)
+from caresight.report.tiles import Tile, tile
 
 PLATFORM_TILES = (
     "uptime",
@@ -35,6 +45,8 @@ PLATFORM_TILES = (
     "release_success_rate",
     "provisioning_hours",
     "gross_margin",
+    # A breach exposes one tenant's health data to another: a count, never a rate.
+    "isolation_breaches",
 )
 
 #: Months the charts over time cover, and the months incident causes are summed over.
@@ -46,7 +58,8 @@ def platform_section(data: ReportData, config: Config, currency: str) -> Section
     """Tiles and charts of reliability, resilience, change and hosting economics."""
     kpis = [kpi.id for section in PLATFORM_SECTIONS for kpi in kpis_in(section)]
     title = "Platform"
-    subtitle = f"{month_note(data)} · trends cover {len(data.ops.months(TREND_WINDOW))} months"
+    trend = months_text(len(data.ops.months(TREND_WINDOW)))
+    subtitle = f"{month_note(data)} · trends cover {trend}"
     empty = section_empty(
         any(has_values(data.ops.book.values, kpi) for kpi in kpis), kpis, data.unavailable,
         "platform",
@@ -57,8 +70,7 @@ def platform_section(data: ReportData, config: Config, currency: str) -> Section
         "platform",
         title,
         subtitle,
-        tiles=[tile(kpi, data.ops.book, data.ops.month, currency, config.thresholds,
-                    data.unavailable) for kpi in PLATFORM_TILES],
+        tiles=[_tile(data, kpi, config, currency) for kpi in PLATFORM_TILES],
         charts=[
             *_uptime(data, config),
             *_incidents(data),
@@ -66,6 +78,28 @@ def platform_section(data: ReportData, config: Config, currency: str) -> Section
             *_hosting(data, config, currency),
         ],
     )
+
+
+def _tile(data: ReportData, kpi: str, config: Config, currency: str) -> Tile:
+    made = tile(kpi, data.ops.book, data.ops.month, currency, config.thresholds,
+                data.unavailable)
+    if kpi != "isolation_breaches":
+        return made
+    # No threshold is configured for breaches, so the tile has no status to colour it;
+    # the year's total beside the month's count keeps an earlier breach in view.
+    return replace(made, basis=_breaches_total(data))
+
+
+def _breaches_total(data: ReportData) -> str:
+    """'3 in the 12 months to May 2025': the isolation breaches of the CAUSE_WINDOW months
+    to the reported month that have results; empty when that is the month alone."""
+    months = data.ops.months(CAUSE_WINDOW)
+    counts = [value_at(data.ops.book.values, month, "isolation_breaches") for month in months]
+    known = [count for count in counts if count is not None]
+    if len(months) < 2 or not known:
+        return ""
+    return (f"{sum(known):,.0f} in the {months_text(len(months))} to "
+            f"{month_label(data.ops.month, short=True)}")
 
 
 def _uptime(data: ReportData, config: Config) -> list[Chart]:
@@ -107,14 +141,17 @@ def _environment_caption(data: ReportData, config: Config) -> str:
     threshold = config.thresholds.get("uptime")
     if threshold is None:
         return f"{text}. No uptime target is configured."
-    below = int((measured["value"].round(9) < threshold.green).sum())
     target = percent_text(threshold.green)
+    if measured.empty:
+        # No environment to count: the page says why instead of '0 of 0 below'.
+        return f"{text}, against the target of {target}."
+    below = int((measured["value"].round(9) < threshold.green).sum())
     return f"{text}; {below} of {len(measured)} below the target of {target}."
 
 
 def _incidents(data: ReportData) -> list[Chart]:
-    window = months_ending(data.ops.month, CAUSE_WINDOW)
-    span = f"{month_label(window[0], short=True)} to {month_label(data.ops.month, short=True)}"
+    window = data.ops.months(CAUSE_WINDOW)
+    span = span_text(window)
     return [
         chart(
             "incidents-by-cause",
@@ -129,8 +166,8 @@ def _incidents(data: ReportData) -> list[Chart]:
         chart(
             "causes-by-model",
             f"Incident causes by deployment model, {span}",
-            "The same incidents over the 12 months, by the deployment model of the "
-            "environment they hit.",
+            f"The same incidents over {span}, by the deployment model of the environment "
+            "they hit.",
             causes_by_segment_figure(data.ops.rows, "deployment_model", window),
             kpis=["incidents_by_cause"],
             unavailable=data.unavailable,
@@ -202,13 +239,15 @@ def _hosting(data: ReportData, config: Config, currency: str) -> list[Chart]:
         chart(
             "multi-tenant",
             "Shared hosting: noisy neighbours and isolation",
-            "Multi-tenant environments: tenant-days above a "
-            f"{config.platform.noisy_neighbor_cpu_share:.0%} CPU share, the 95th percentile "
-            "of daily CPU use, and incidents where one tenant's data or load reached another.",
+            "Multi-tenant environments, each measure on its own scale: the share of "
+            f"tenant-days above a {config.platform.noisy_neighbor_cpu_share:.0%} CPU share, "
+            "the 95th percentile of daily CPU use, and incidents where one tenant's data or "
+            "load reached another.",
             multi_tenant_figure(rows, periods),
             kpis=["noisy_neighbor_rate", "shared_cpu_utilization", "isolation_breaches"],
             unavailable=data.unavailable,
             otherwise="No multi-tenant environment to measure in the months shown.",
+            wide=True,
         ),
         chart(
             "gross-margin",

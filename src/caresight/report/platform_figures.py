@@ -23,6 +23,7 @@ from caresight.report.figures import (
     add_target,
     layout,
     month_axis,
+    panels,
     percent_axis,
     segment_lines,
     spread_traces,
@@ -229,33 +230,46 @@ def segment_rates_figure(
     return figure
 
 
+#: The shared-hosting measures, each a panel on its own scale: noisy-neighbour days are a
+#: fraction of a percent and would lie flat at zero on the CPU axis. (title, tick format,
+#: hover format, colour); isolation breaches are counts, drawn as bars.
+MULTI_TENANT = {
+    "noisy_neighbor_rate": ("Noisy-neighbour days", ".1%", "%{y:.2%}", AMBER),
+    "shared_cpu_utilization": ("Shared CPU p95", ".0%", "%{y:.1%}", PRIMARY),
+    "isolation_breaches": ("Isolation breaches", ",d", "%{y:,.0f}", STATUS_COLOURS["red"]),
+}
+
+
 def multi_tenant_figure(rows: pd.DataFrame, periods: list[str]) -> go.Figure | None:
-    """Shared hosting per month: noisy-neighbour days and p95 CPU as rates, isolation
-    breaches as bars on their own axis."""
-    rates = {"noisy_neighbor_rate": "Noisy-neighbour days",
-             "shared_cpu_utilization": "Shared CPU p95"}
-    shown = [kpi for kpi in rates if not kpi_slice(rows, kpi, "all", periods).empty]
-    breaches = not kpi_slice(rows, "isolation_breaches", "all", periods).empty
-    if not shown and not breaches:
+    """Shared hosting per month, a panel per measure with a value in `periods`:
+    noisy-neighbour days and p95 CPU as rates, isolation breaches as bars."""
+    shown = [kpi for kpi in MULTI_TENANT if not kpi_slice(rows, kpi, "all", periods).empty]
+    if not shown:
         return None
 
-    figure = go.Figure(layout=layout(
-        hovermode="x unified", xaxis=month_axis(), yaxis=percent_axis(rangemode="tozero"),
-        yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False,
-                "title": {"text": "breaches", "font": {"color": MUTED}}, "dtick": 1},
-        margin={"l": 64, "r": 56, "t": 16, "b": 48},
-    ))
-    if breaches:
-        figure.add_trace(go.Bar(
-            x=periods, y=series(rows, "isolation_breaches", periods), name="Isolation breaches",
-            yaxis="y2", marker={"color": STATUS_COLOURS["red"]}, opacity=0.55,
-            hovertemplate="%{y:,.0f}",
-        ))
-    for kpi, colour in zip(shown, (AMBER, PRIMARY), strict=False):
-        figure.add_trace(go.Scatter(
-            x=periods, y=series(rows, kpi, periods), name=rates[kpi], mode="lines+markers",
-            marker={"size": 4}, line={"color": colour, "width": 2}, hovertemplate="%{y:.1%}",
-        ))
+    figure = panels([MULTI_TENANT[kpi][0] for kpi in shown], spacing=0.08)
+    for col, kpi in enumerate(shown, start=1):
+        _, tickformat, hover, colour = MULTI_TENANT[kpi]
+        values = series(rows, kpi, periods)
+        if kpi == "isolation_breaches":
+            trace: go.Bar | go.Scatter = go.Bar(
+                x=periods, y=values, marker={"color": colour}, opacity=0.75,
+                hovertemplate=hover + "<extra></extra>",
+            )
+            # Whole breaches only: a small count would otherwise get ticks at 0.2, 0.4.
+            most = max((v for v in values if v is not None), default=0.0)
+            figure.update_yaxes(dtick=1 if most <= 6 else None, row=1, col=col)
+        else:
+            trace = go.Scatter(
+                x=periods, y=values, mode="lines+markers", marker={"size": 4},
+                line={"color": colour, "width": 2}, hovertemplate=hover + "<extra></extra>",
+            )
+        figure.add_trace(trace, row=1, col=col)
+        figure.update_yaxes(tickformat=tickformat, row=1, col=col)
+
+    figure.update_layout(**layout(showlegend=False, margin={"l": 56, "r": 16, "t": 36, "b": 48}))
+    figure.update_xaxes(**month_axis(), nticks=5)
+    figure.update_yaxes(rangemode="tozero", gridcolor=GRID, zerolinecolor=GRID)
     return figure
 
 

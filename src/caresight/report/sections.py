@@ -93,8 +93,23 @@ def section_empty(has_values: bool, kpis: list[str], unavailable: dict[str, str]
 
 def month_note(data: ReportData) -> str:
     """The month the adoption and platform parts report, and why when it is not the
-    report's: 'November 2026, the last full month'."""
+    report's: 'November 2026 (Dec 2026 is in progress)', or 'December 2026 (in progress)'
+    when the store has no full month to report."""
     month = month_label(data.ops.month)
+    if data.ops.in_progress:
+        return f"{month} (in progress)"
     if data.ops.month == data.latest:
         return month
     return f"{month} ({month_label(data.latest, short=True)} is in progress)"
+
+
+def span_text(periods: list[str]) -> str:
+    """The months of `periods` (oldest first) in words: 'Jun 2024 to May 2025', or the one
+    month 'May 2025'."""
+    first, last = month_label(periods[0], short=True), month_label(periods[-1], short=True)
+    return last if first == last else f"{first} to {last}"
+
+
+def months_text(count: int) -> str:
+    """'1 month', '24 months'."""
+    return f"{count} month" if count == 1 else f"{count} months"

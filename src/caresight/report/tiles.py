@@ -188,6 +188,9 @@ def change_text(kpi: str, value: float | None, before: float | None) -> tuple[st
     elif unit in _DURATIONS:
         amount = f"{delta:+,.1f} {UNIT_WORDS[unit]}"
         flat = f"{delta:+,.1f}" in ("+0.0", "-0.0")
+    elif unit == "count":
+        amount = f"{delta:+,.0f}"
+        flat = delta == 0
     else:
         amount = f"{delta:+,.1f}"
         flat = delta == 0
