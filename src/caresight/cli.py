@@ -186,13 +186,17 @@ def kpis(
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
     """Print or write computed KPI values, filtered."""
-    from caresight.kpis.results import KpiQuery, read_kpi_values, render
+    from caresight.kpis.results import KpiQuery, in_progress_note, read_kpi_values, render
 
     query = KpiQuery(
         kpis=kpi or [], dimensions=dimension or [], segments=segment or [], periods=period or []
     )
     values = read_kpi_values(store, query)
     render(values, output_format.value, out, console)
+    # Only beside a table or a written file: printed csv or json must stay machine-readable.
+    note = in_progress_note(store, values)
+    if note and (output_format is OutputFormat.table or out is not None):
+        console.print(f"[yellow]Note:[/yellow] {escape(note)}", highlight=False)
 
 
 class Details(StrEnum):

@@ -258,3 +258,37 @@ def test_a_period_range_holds_exactly_the_months_between_its_ends(
 
     expected = [p for p in ("2025-04", "2025-05", "2025-06") if first <= p <= last]
     assert values.column("period").to_pylist() == expected
+
+
+@pytest.fixture(scope="module")
+def in_progress(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Measured on 3 December: December is a month in progress.
+    rows = [
+        kpi_value("active_user_rate", "2026-11", 0.81, numerator=81.0, denominator=100.0),
+        kpi_value("active_user_rate", "2026-12", 0.32, numerator=32.0, denominator=100.0),
+    ]
+    return write_kpi_store(tmp_path_factory.mktemp("progress") / "store.duckdb", rows,
+                           meta={"kpis_as_of": "2026-12-03"})
+
+
+def test_a_table_with_the_month_in_progress_says_how_much_of_it_is_measured(
+    in_progress: Path,
+) -> None:
+    result = run(in_progress, "--period", "latest")
+
+    assert result.exit_code == 0, result.output
+    assert "2026-12 is a month in progress, measured on 2026-12-03" in result.output
+    assert "covers its first 3 days only" in result.output
+
+
+def test_a_finished_month_has_no_note(in_progress: Path) -> None:
+    result = run(in_progress, "--period", "2026-11")
+
+    assert "in progress" not in result.output
+
+
+def test_printed_csv_stays_free_of_notes(in_progress: Path) -> None:
+    result = run(in_progress, "--period", "latest", "--format", "csv")
+
+    assert "in progress" not in result.output
+    assert _csv_rows(result.output)[0]["period"] == "2026-12"

@@ -104,6 +104,29 @@ def query_kpi_values(store: Store, query: KpiQuery) -> pa.Table:
         return cursor.sql(sql, params=params).to_arrow_table()
 
 
+def in_progress_note(store_path: Path, values: pa.Table) -> str | None:
+    """A sentence for readers of values that include a month still in progress, whose
+    flows (active users, incidents, go-lives) cover only its first days; None otherwise."""
+    import calendar
+    from datetime import date
+
+    with Store(store_path, read_only=True) as store:
+        measured = store.meta("kpis_as_of")
+    if measured is None or values.num_rows == 0:
+        return None
+    day = date.fromisoformat(measured)
+    if day.day == calendar.monthrange(day.year, day.month)[1]:
+        return None
+    month = f"{day.year:04d}-{day.month:02d}"
+    if month not in set(values.column("period").to_pylist()):
+        return None
+    days = "its first day" if day.day == 1 else f"its first {day.day} days"
+    return (
+        f"{month} is a month in progress, measured on {measured}: what happens within a "
+        f"month (active users, tickets, incidents, go-lives) covers {days} only."
+    )
+
+
 def read_details(
     store_path: Path, which: str, periods: list[str], accounts: list[str]
 ) -> pa.Table:
