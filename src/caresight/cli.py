@@ -51,6 +51,13 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", help="Framework configuration (default ./caresight.toml)."),
 ]
+PeriodOption = Annotated[
+    list[str] | None,
+    typer.Option("--period", help="YYYY-MM, a range YYYY-MM:YYYY-MM, or 'latest'."),
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
+]
 AsOfOption = Annotated[
     datetime | None,
     typer.Option("--as-of", formats=["%Y-%m-%d"], help="Measure the book on this day."),
@@ -173,16 +180,11 @@ def kpis(
     segment: Annotated[
         list[str] | None, typer.Option("--segment", help="Segment value; repeatable.")
     ] = None,
-    period: Annotated[
-        list[str] | None,
-        typer.Option("--period", help="YYYY-MM, a range YYYY-MM:YYYY-MM, or 'latest'."),
-    ] = None,
+    period: PeriodOption = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="How to print or write the values.")
     ] = OutputFormat.table,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
-    ] = None,
+    out: OutOption = None,
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
     """Print or write computed KPI values, filtered."""
@@ -213,19 +215,14 @@ def details(
             "account's cost to serve by month, with the method each cost came from."
         ),
     ],
-    period: Annotated[
-        list[str] | None,
-        typer.Option("--period", help="YYYY-MM, a range YYYY-MM:YYYY-MM, or 'latest'."),
-    ] = None,
+    period: PeriodOption = None,
     account: Annotated[
         list[str] | None, typer.Option("--account", help="Account id; repeatable.")
     ] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="How to print or write the rows.")
     ] = OutputFormat.table,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
-    ] = None,
+    out: OutOption = None,
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
     """Print or write the detail behind the KPIs: project gates or account costs."""

@@ -39,13 +39,20 @@ def _names(values: list[str]) -> str:
 
 
 def _unsold_modules(ctx: KpiContext) -> list[str]:
-    events = ctx.table("workflow_events")
+    from caresight.kpis import usage
+
+    # The modules come from the usage rollup, so a clean dataset costs no pass over the
+    # raw events; only modules found unsold are counted there, to name the rows.
+    used = usage.rollups(ctx).workflow_months.select("module").distinct()
     lines = ctx.table("subscription_lines")
     sold = lines.filter(lines.product_category == "module").select(module=lines.product)
-    counts = events.group_by("module").aggregate(rows=events.count())
-    unsold = counts.anti_join(sold.distinct(), "module").order_by("module").execute()
-    if unsold.empty:
+    names = used.anti_join(sold.distinct(), "module").execute()["module"].tolist()
+    if not names:
         return []
+    events = ctx.table("workflow_events")
+    events = events.filter(events.module.isin(names))
+    unsold = events.group_by("module").aggregate(rows=events.count()).order_by("module")
+    unsold = unsold.execute()
     rows = int(unsold["rows"].sum())
     modules = _names(list(unsold["module"]))
     return [
